@@ -1,0 +1,21 @@
+"""The ``essnum`` command. Each concern's subcommands live in a module of this package; no logic here."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="essnum")
+def main() -> None:
+    """essnum — the ESS numérique observatory's research and policy-brief workbench."""
+
+
+from . import build as _build  # noqa: E402
+from . import lab as _lab  # noqa: E402
+
+main.add_command(_build.build)
+main.add_command(_build.notebooks)
+main.add_command(_lab.lab)

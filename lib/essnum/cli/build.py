@@ -1,0 +1,43 @@
+"""``essnum build`` and ``essnum notebooks``."""
+
+from __future__ import annotations
+
+import click
+
+from ..paths import project_root
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Rebuild every step even if its inputs did not change.")
+def build(force: bool) -> None:
+    """Build everything from the embedded data: validate, execute notebooks, analyses, briefs."""
+    from ..build import run_steps
+    from ..pipeline import steps
+
+    results = run_steps(steps(), force=force, echo=click.echo)
+    root = project_root()
+    built = [r for r in results if r.status == "built"]
+    click.echo(f"{'step':<32} {'status':<11} {'seconds':>8}  outputs")
+    for r in results:
+        shown = ", ".join(sorted({str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in r.outputs})[:3])
+        more = f" (+{len(r.outputs) - 3})" if len(r.outputs) > 3 else ""
+        click.echo(f"{r.name:<32} {r.status:<11} {r.seconds:8.2f}  {shown}{more}")
+    if not built:
+        click.echo("Nothing to rebuild: every output is up to date.")
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+def notebooks(names: tuple[str, ...]) -> None:
+    """Re-execute research notebooks in place, storing fresh deterministic outputs (all, or NAMES)."""
+    from tqdm import tqdm
+
+    from ..notebooks import execute_notebook, research_notebooks
+
+    chosen = [nb for nb in research_notebooks() if not names or nb.stem in names or nb.name in names]
+    if names and not chosen:
+        raise click.BadParameter(f"no research notebook named {', '.join(names)}; have: "
+                                 + ", ".join(nb.stem for nb in research_notebooks()))
+    for nb in tqdm(chosen, desc="notebooks", unit="nb"):
+        execute_notebook(nb)
+        click.echo(f"stored outputs of {nb.relative_to(project_root())}")

@@ -1,0 +1,47 @@
+"""Execute the research notebooks reproducibly (nbclient), in place or into the build directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+
+from .config import decision
+from .paths import atomic_write, research_dir
+
+#: Environment that makes stored outputs reproducible (see the README, "Deterministic notebooks").
+DETERMINISTIC_ENV = {
+    "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+}
+
+
+def research_notebooks() -> list[Path]:
+    """The research notebooks, in their numbered order."""
+    return sorted(research_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def execute_notebook(path: Path, output: Path | None = None) -> Path:
+    """Run every cell of ``path`` in a fresh kernel started in its folder; write the executed notebook.
+
+    ``output`` defaults to ``path`` itself (refreshing its stored outputs). Raises
+    ``nbclient.exceptions.CellExecutionError`` naming the failing cell.
+    """
+    from nbclient import NotebookClient
+
+    os.environ.update(DETERMINISTIC_ENV)  # inherited by the kernel process
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=decision("build.cell_timeout"),
+        kernel_name="python3",
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    )
+    client.execute()
+    target = Path(output or path)
+    with atomic_write(target, "w") as handle:
+        nbformat.write(notebook, handle)
+    return target

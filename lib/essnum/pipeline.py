@@ -1,0 +1,46 @@
+"""The steps of ``essnum build``, in order. Each later concern adds its step here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .build import Step, code_files
+from .notebooks import execute_notebook, research_notebooks
+from .paths import build_dir, data_dir
+
+
+def _data_files() -> list[Path]:
+    return sorted(p for p in data_dir().rglob("*") if p.is_file())
+
+
+def _check_data() -> list[Path]:
+    from .validate import check_project, write_report
+
+    report = check_project()
+    outputs = write_report(report, build_dir() / "data-check")
+    if not report.ok:
+        raise SystemExit(report.render())
+    return outputs
+
+
+def _notebook_step(notebook: Path) -> Step:
+    target = build_dir() / "notebooks" / notebook.name
+
+    def run() -> list[Path]:
+        return [execute_notebook(notebook, target)]
+
+    return Step(
+        name=f"notebook {notebook.stem}",
+        inputs=lambda: [notebook, *_data_files(), *code_files("")],
+        run=run,
+        description=f"execute research/{notebook.name}",
+    )
+
+
+def steps() -> list[Step]:
+    """Every step of the full build, in dependency order."""
+    return [
+        Step("data check", lambda: [*_data_files(), *code_files("validate", "tables", "atlas", "evidence")], _check_data,
+             "validate every table and cross-reference"),
+        *(_notebook_step(nb) for nb in research_notebooks()),
+    ]
