@@ -14,9 +14,13 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup build test lab clean
+.PHONY: setup system-tools build test lab clean
 
 setup: $(STAMP)
+
+# poppler-utils (pdftotext, pdftoppm) lets the tests read the rendered PDFs.
+system-tools:
+	@command -v pdftotext >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +33,7 @@ $(STAMP): requirements.lock pyproject.toml
 build: setup
 	$(BIN)/essnum build
 
-test: setup
+test: setup system-tools
 	$(BIN)/python -m pytest --nbval --nbval-current-env
 
 lab: setup
