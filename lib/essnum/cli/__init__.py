@@ -16,8 +16,10 @@ def main() -> None:
 from . import build as _build  # noqa: E402
 from . import consultation as _consultation  # noqa: E402
 from . import lab as _lab  # noqa: E402
+from . import sources as _sources  # noqa: E402
 
 main.add_command(_build.build)
 main.add_command(_build.notebooks)
 main.add_command(_lab.lab)
 main.add_command(_consultation.consultation)
+main.add_command(_sources.sources)
