@@ -1,0 +1,515 @@
+"""Classed choropleth maps a policy reader can trust (issue 4 §3).
+
+France: the metropole in Lambert-93 with the five overseas départements as labelled insets, each in
+its own official projection and with its own scale bar. Europe: ETRS89-LAEA (EPSG:3035) clipped to a
+European extent. One région with its départements (overseas régions included) for the barometers.
+
+Every map is classed (mapclassify Fisher–Jenks or quantiles, deterministic), shows the class breaks
+with their unit in French number format, keeps zero and missing values in classes of their own,
+prints the source and attribution lines taken from the dataset declarations under the map, and comes
+with an alt text. Figures have a fixed size and resolution; PNG bytes carry no software/date stamp.
+
+No analysis here: the values come from ``essnum.territory`` tables, the geometry from
+``essnum.reference``; choices (scheme, colours, sizes, projections) from ``decisions.toml [maps]``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import mapclassify
+import matplotlib
+import matplotlib.patheffects
+import numpy as np
+import pandas as pd
+from babel.numbers import format_decimal
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from .config import decision
+from .paths import atomic_write
+from .sources import attribution
+
+CM_PER_INCH = 2.54
+NO_DATA = -1
+ZERO = 0
+LEVEL_WORDS = {"departement": "département", "region": "région"}
+
+
+def _setting(key: str):
+    return decision(f"maps.{key}")
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def format_number(value: float, decimals: int = 0) -> str:
+    """``value`` in French notation (``1 234,5``) with exactly ``decimals`` decimals."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_setting("locale"))
+
+
+def _decimals_for(breaks: Sequence[float], integer: bool) -> int:
+    """Fewest decimals (0 to 3) that keep every break distinct and non-zero when printed."""
+    if integer:
+        return 0
+    for decimals in range(4):
+        rounded = [round(b, decimals) for b in breaks]
+        if len(set(rounded)) == len(rounded) and all(r != 0 for r in rounded):
+            return decimals
+    return 3
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Class breaks of a choropleth.
+
+    ``upper`` holds the inclusive upper bound of each class of positive values, ``minimum`` the
+    smallest classed value. Zero (when ``zero_label`` is set) and missing values get classes of their
+    own, coded ``ZERO`` (0) and ``NO_DATA`` (-1); the positive classes are numbered from 1.
+    """
+
+    scheme: str
+    minimum: float
+    upper: tuple[float, ...]
+    integer: bool
+    zero_label: str | None
+
+    @property
+    def k(self) -> int:
+        return len(self.upper)
+
+    def assign(self, values: pd.Series) -> pd.Series:
+        """Class number of every value (``NO_DATA``, ``ZERO`` or 1…k)."""
+        numbers = pd.to_numeric(values, errors="raise").astype("float64")
+        classes = pd.Series(NO_DATA, index=values.index, dtype="int64")
+        present = numbers.notna()
+        if self.zero_label is not None:
+            is_zero = present & (numbers == 0)
+            classes[is_zero] = ZERO
+            present &= ~is_zero
+        if self.k:
+            positions = np.searchsorted(np.asarray(self.upper), numbers[present].to_numpy(), side="left")
+            classes[present] = np.minimum(positions, self.k - 1) + 1
+        return classes
+
+    @property
+    def decimals(self) -> int:
+        """Decimals printed for values of this classification (enough to tell the breaks apart)."""
+        return _decimals_for((self.minimum, *self.upper), self.integer) if self.k else 0
+
+    def labels(self) -> list[str]:
+        """Legend label of each positive class, bounds in French notation (``1,5 – 3,2``)."""
+        decimals = self.decimals
+        labels, lower = [], self.minimum
+        for upper in self.upper:
+            high = math.floor(upper) if self.integer else upper  # integer data: a class holds whole numbers
+            if lower == high:
+                labels.append(format_number(high, decimals))
+            else:
+                labels.append(f"{format_number(lower, decimals)} – {format_number(high, decimals)}")
+            lower = high + 1 if self.integer else upper
+        return labels
+
+
+def classify(values: pd.Series, *, scheme: str | None = None, k: int | None = None,
+             zero_label: str | None = None) -> Classification:
+    """Class breaks for ``values`` (missing values ignored; zeros apart when ``zero_label`` is set).
+
+    ``scheme`` is ``"fisher_jenks"`` or ``"quantiles"`` (default ``maps.scheme``), ``k`` the number of
+    classes (default ``maps.classes``), reduced to the number of distinct values when there are fewer.
+    Both schemes are exact, so the same values always give the same breaks.
+    """
+    scheme = scheme or _setting("scheme")
+    k = k or _setting("classes")
+    numbers = pd.to_numeric(values, errors="raise").astype("float64").dropna()
+    if (numbers < 0).any():
+        raise ValueError(f"choropleth values must be >= 0; negative for {sorted(numbers[numbers < 0].index)}")
+    if zero_label is not None:
+        numbers = numbers[numbers != 0]
+    data = np.sort(numbers.to_numpy())
+    integer = bool(len(data)) and bool(np.all(data == np.round(data)))
+    distinct = np.unique(data)
+    if len(distinct) == 0:
+        upper: tuple[float, ...] = ()
+    elif len(distinct) <= k:
+        upper = tuple(float(v) for v in distinct)
+    elif scheme == "fisher_jenks":
+        with warnings.catch_warnings():  # the pure-Python path is exact, just slower than numba's
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            upper = tuple(float(b) for b in mapclassify.FisherJenks(data, k=k).bins)
+    elif scheme == "quantiles":
+        upper = tuple(float(b) for b in np.unique(mapclassify.Quantiles(data, k=k).bins))
+    else:
+        raise ValueError(f"unknown classification scheme {scheme!r}: use 'fisher_jenks' or 'quantiles' (decisions.toml [maps] scheme)")
+    minimum = float(data[0]) if len(data) else math.nan
+    return Classification(scheme=scheme, minimum=minimum, upper=upper, integer=integer, zero_label=zero_label)
+
+
+def class_colours(k: int) -> list[str]:
+    """``k`` colours of the sequential colormap ``maps.colormap``, light to dark."""
+    cmap = matplotlib.colormaps[_setting("colormap")]
+    low, high = _setting("colormap_range")
+    positions = [(low + high) / 2] if k == 1 else np.linspace(low, high, k)
+    return [matplotlib.colors.to_hex(cmap(p)) for p in positions]
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class MapFigure:
+    """A drawn map: the matplotlib figure, its alt text and the classification it shows."""
+
+    figure: Figure
+    alt_text: str
+    classification: Classification
+    texts: tuple[str, ...]
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes, identical from run to run (fixed size and dpi, no metadata)."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=_setting("dpi"), metadata={"Software": None})
+        return buffer.getvalue()
+
+    def save(self, path: Path | str) -> Path:
+        """Write the PNG atomically to ``path`` and return it."""
+        path = Path(path)
+        with atomic_write(path) as handle:
+            handle.write(self.png())
+        return path
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def _join(geometry: gpd.GeoDataFrame, values: pd.Series, code_column: str, what: str) -> gpd.GeoDataFrame:
+    """Geometry with a ``value`` column; unknown codes in ``values`` are an error naming them."""
+    if code_column not in geometry.columns:
+        raise KeyError(f"{what} geometry has no column {code_column!r} (columns: {list(geometry.columns)})")
+    if values.index.has_duplicates:
+        raise ValueError(f"{what} values: duplicated codes {sorted(values.index[values.index.duplicated()].unique())}")
+    codes = geometry[code_column].astype("string")
+    unknown = sorted(set(values.index.astype("string")) - set(codes))
+    if unknown:
+        raise ValueError(f"{what} values for codes absent from the geometry: {unknown}")
+    frame = geometry.copy()
+    frame["value"] = codes.map(dict(zip(values.index.astype("string"), values, strict=True))).astype("float64")
+    return frame
+
+
+def _attributions(*geometries: gpd.GeoDataFrame, values: pd.Series, extra: Sequence[str] = ()) -> list[str]:
+    """One line per declared dataset behind the map, each once, in order: the geometries' sources
+    (``attrs["sources"]``, set by ``essnum.reference``; required), the values' sources when they carry
+    some (e.g. the populations behind a density), then ``extra``."""
+    lines: list[str] = []
+    for frame in geometries:
+        names = frame.attrs.get("sources")
+        if not names:
+            raise ValueError("geometry carries no declared sources (attrs['sources']): load it through essnum.reference")
+        lines.extend(attribution(name) for name in names)
+    lines.extend(attribution(name) for name in values.attrs.get("sources", ()))
+    lines.extend(extra)
+    return list(dict.fromkeys(lines))
+
+
+def _new_figure(height_cm: float) -> Figure:
+    figure = Figure(figsize=(_setting("width_cm") / CM_PER_INCH, height_cm / CM_PER_INCH), dpi=_setting("dpi"))
+    return figure
+
+
+def _paint(ax, frame: gpd.GeoDataFrame, classes: pd.Series, colours: list[str]) -> None:
+    """Fill each unit with its class colour; missing values hatched."""
+    fills = classes.map(lambda c: _setting("no_data_colour") if c == NO_DATA
+                        else _setting("zero_colour") if c == ZERO else colours[c - 1])
+    frame.plot(ax=ax, color=fills.tolist(), edgecolor=_setting("edge_colour"), linewidth=_setting("edge_width"))
+    missing = frame[classes == NO_DATA]
+    if len(missing):
+        missing.plot(ax=ax, facecolor="none", edgecolor=_setting("no_data_hatch_colour"),
+                     hatch=_setting("no_data_hatch"), linewidth=0)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def _legend_handles(classification: Classification, classes: pd.Series, colours: list[str]) -> list[Patch]:
+    edge = {"edgecolor": _setting("edge_colour"), "linewidth": _setting("edge_width")}
+    handles = [Patch(facecolor=colour, label=label, **edge) for colour, label in zip(colours, classification.labels(), strict=True)]
+    if classification.zero_label is not None and (classes == ZERO).any():
+        handles.insert(0, Patch(facecolor=_setting("zero_colour"), label=classification.zero_label, **edge))
+    if (classes == NO_DATA).any():
+        handles.append(Patch(facecolor=_setting("no_data_colour"), hatch=_setting("no_data_hatch"),
+                             label=_setting("no_data_label"), **edge))
+    return handles
+
+
+def _nice_length(span_m: float) -> float:
+    """A round scale-bar length (1, 2 or 5 × 10ⁿ metres) close to a quarter of ``span_m``."""
+    target = span_m / 4
+    magnitude = 10 ** math.floor(math.log10(target))
+    return max(m * magnitude for m in (1, 2, 5) if m * magnitude <= target)
+
+
+def _scale_bar(ax) -> None:
+    """A labelled scale bar in the lower left corner of a projected (metre) axes."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    left, base = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([left, left + length], [base, base], color="black", linewidth=1.2, solid_capstyle="butt")
+    label = f"{format_number(length / 1000, 0 if length >= 1000 else 1)} km"
+    ax.text(left, base + 0.015 * (y1 - y0), label, ha="left", va="bottom", fontsize=_setting("font_size") - 1.5)
+
+
+def _fit_limits(ax, bounds: Sequence[float], pad: float) -> None:
+    """Show ``bounds`` (xmin, ymin, xmax, ymax) padded by ``pad``, widened to the axes' own shape.
+
+    The data limits then match the axes box exactly, so an equal aspect never resizes the box: insets
+    keep identical frames and nothing is silently re-clipped.
+    """
+    xmin, ymin, xmax, ymax = bounds
+    dx, dy = (xmax - xmin) * (1 + 2 * pad), (ymax - ymin) * (1 + 2 * pad)
+    box = ax.get_position(original=True)
+    box_ratio = (box.width * ax.figure.get_figwidth()) / (box.height * ax.figure.get_figheight())
+    if dx / dy < box_ratio:
+        dx = dy * box_ratio
+    else:
+        dy = dx / box_ratio
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    ax.set_xlim(cx - dx / 2, cx + dx / 2)
+    ax.set_ylim(cy - dy / 2, cy + dy / 2)
+
+
+def _footer(figure: Figure, lines: Sequence[str], bottom_cm: float) -> list[str]:
+    """Source and attribution lines under the map; returns the printed texts."""
+    texts = list(lines)
+    height = figure.get_figheight() * CM_PER_INCH
+    for i, text in enumerate(texts):
+        figure.text(0.01, (bottom_cm - 0.38 * i) / height, text, ha="left", va="top",
+                    fontsize=_setting("font_size") - 1, color="#333333")
+    return texts
+
+
+def _count(n: int, word: str) -> str:
+    return f"{format_number(n)} {word}{'s' if n > 1 else ''}"
+
+
+def _ranked(frame: gpd.GeoDataFrame, name_column: str, n: int = 3) -> str:
+    top = frame.dropna(subset=["value"]).sort_values(["value", name_column], ascending=[False, True]).head(n)
+    top = top[top["value"] > 0]
+    decimals = 0 if all(float(v).is_integer() for v in top["value"]) else 1
+    return ", ".join(f"{name} ({format_number(v, decimals)})" for name, v in zip(top[name_column], top["value"], strict=True))
+
+
+def _alt_text(subject: str, frame: gpd.GeoDataFrame, classes: pd.Series, classification: Classification,
+              name_column: str, unit: str, title: str, sources: Sequence[str]) -> str:
+    """French alt text: what is shown, how it is classed, the extremes, the zero/missing units and sources."""
+    parts = [f"Carte choroplèthe {subject} : {title} ({unit})."]
+    if classification.k:
+        parts.append(f"{_count(classification.k, 'classe')} ({_setting('scheme_labels')[classification.scheme]}) : "
+                     + " ; ".join(classification.labels()) + ".")
+        parts.append(f"Valeurs les plus élevées : {_ranked(frame, name_column)}.")
+    zeros, missing = int((classes == ZERO).sum()), int((classes == NO_DATA).sum())
+    if classification.zero_label is not None:
+        parts.append(f"Classe « {classification.zero_label} » : {zeros} sur {_count(len(frame), 'unité')}.")
+    if missing:
+        parts.append(f"Sans donnée : {_count(missing, 'unité')}.")
+    parts.append("Sources : " + " ; ".join(sources) + ".")
+    return " ".join(parts)
+
+
+def _title(figure: Figure, title: str, unit: str) -> None:
+    figure.suptitle(title, x=0.01, y=0.985, ha="left", va="top", fontsize=_setting("font_size") + 2, fontweight="bold")
+    figure.text(0.01, 1 - 0.75 / (figure.get_figheight() * CM_PER_INCH), unit, ha="left", va="top",
+                fontsize=_setting("font_size"), color="#333333")
+
+
+def _figure_texts(figure: Figure) -> tuple[str, ...]:
+    """Every text drawn on the figure (titles, labels, legend, footer), for checks and search."""
+    return tuple(t.get_text() for t in figure.findobj(matplotlib.text.Text) if t.get_text())
+
+
+# --------------------------------------------------------------------------- the three maps
+
+
+def _classed(frame: gpd.GeoDataFrame, zero_label: str | None,
+             classification: Classification | None) -> tuple[Classification, pd.Series, list[str]]:
+    """The given classification (e.g. national breaks reused on a région), else one fitted to ``frame``."""
+    classification = classification or classify(frame["value"], zero_label=zero_label)
+    return classification, classification.assign(frame["value"]), class_colours(classification.k)
+
+
+def _legend(ax, handles: list[Patch], legend_title: str, loc: str = "center left") -> None:
+    ax.set_axis_off()
+    legend = ax.legend(handles=handles, title=legend_title, loc=loc, frameon=False, fontsize=_setting("font_size"),
+                       title_fontsize=_setting("font_size"), alignment="left", handlelength=1.6, handleheight=1.1)
+    legend.get_title().set_multialignment("left")
+
+
+def _axes_cm(figure: Figure, left: float, bottom: float, width: float, height: float):
+    """An axes placed in centimetres from the lower-left corner of the figure."""
+    w, h = figure.get_figwidth() * CM_PER_INCH, figure.get_figheight() * CM_PER_INCH
+    return figure.add_axes((left / w, bottom / h, width / w, height / h))
+
+
+def _overseas_insets() -> list[dict]:
+    return [dict(zip(("departement", "region", "crs"), row, strict=True)) for row in _setting("overseas_insets")]
+
+
+def france_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, unit: str, legend_title: str,
+               zero_label: str | None = None, classification: Classification | None = None, sources: Sequence[str] = (), level: str = "departement",
+               code_column: str = "code", name_column: str = "name") -> MapFigure:
+    """France by département or région: the metropole in Lambert-93, the five DROM as insets on the left.
+
+    ``values`` is indexed by the INSEE code of the units of ``geometry``: départements (``level=
+    "departement"``, codes 01…976) or régions (``level="region"``, codes 01…94). Overseas units are
+    recognised by their codes at that level in ``maps.overseas_insets``; each inset has its own
+    projection, label and scale bar. ``sources`` adds lines (e.g. the atlas) after the attributions
+    declared on ``geometry``.
+    """
+    if level not in LEVEL_WORDS:
+        raise ValueError(f"level must be one of {sorted(LEVEL_WORDS)}, not {level!r}")
+    frame = _join(geometry, values, code_column, "France")
+    insets = _overseas_insets()
+    is_overseas = frame[code_column].isin({inset[level] for inset in insets})
+    classification, classes, colours = _classed(frame, zero_label, classification)
+    lines = _attributions(geometry, values=values, extra=sources)
+
+    figure = _new_figure(_setting("france_height_cm"))
+    _title(figure, title, unit)
+    top = _setting("france_height_cm") - 1.4
+    map_height = top - 1.5
+    metropole_ax = _axes_cm(figure, 2.9, 1.5, 9.0, map_height)
+    metropole = frame[~is_overseas].to_crs(_setting("france_crs"))
+    _paint(metropole_ax, metropole, classes[~is_overseas], colours)
+    _fit_limits(metropole_ax, metropole.total_bounds, 0.02)
+    _scale_bar(metropole_ax)
+
+    slot = map_height / len(insets)
+    for i, inset in enumerate(insets):
+        rows = frame[frame[code_column] == inset[level]]
+        ax = _axes_cm(figure, 0.15, top - (i + 1) * slot + 0.05, 2.6, slot - 0.45)
+        if len(rows):
+            local = rows.to_crs(inset["crs"])
+            _paint(ax, local, classes[rows.index], colours)
+            _fit_limits(ax, local.total_bounds, 0.08)
+            _scale_bar(ax)
+            label = f"{rows[name_column].iloc[0]} ({inset['departement']})"
+        else:
+            label = f"{inset['departement']} : géométrie absente"
+        ax.set_axis_on()
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_edgecolor("#999999")
+            spine.set_linewidth(0.5)
+        ax.set_title(label, fontsize=_setting("font_size") - 1, pad=2, loc="left")
+
+    legend_ax = _axes_cm(figure, 12.1, 1.5, 3.9, map_height)
+    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
+    figure.text(0.01, 1.25 / (figure.get_figheight() * CM_PER_INCH), _setting("inset_note"),
+                fontsize=_setting("font_size") - 1.5, color="#555555", ha="left", va="bottom")
+    _footer(figure, lines, 1.1)
+    alt = _alt_text(f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements d'outre-mer en encarts à gauche)",
+                    frame, classes, classification, name_column, unit, title, lines)
+    return MapFigure(figure, alt, classification, _figure_texts(figure))
+
+
+def _context(context: gpd.GeoDataFrame, mapped: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Context land in the map projection, without the units already mapped (no doubled coastlines)."""
+    land = context.to_crs(mapped.crs)
+    inside = land.representative_point().within(mapped.union_all())
+    return land[~inside]
+
+
+def europe_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, unit: str, legend_title: str,
+               zero_label: str | None = None, classification: Classification | None = None, sources: Sequence[str] = (), context: gpd.GeoDataFrame | None = None,
+               code_column: str = "code", name_column: str = "name") -> MapFigure:
+    """Europe in ETRS89-LAEA (EPSG:3035), clipped to ``maps.europe_extent``.
+
+    ``values`` is indexed by the codes of ``geometry`` (countries or NUTS units). ``context`` (e.g.
+    Natural Earth countries) is drawn underneath in a neutral grey, outside the classes; its
+    attribution is printed too.
+    """
+    frame = _join(geometry, values, code_column, "Europe").to_crs(_setting("europe_crs"))
+    classification, classes, colours = _classed(frame, zero_label, classification)
+    lines = _attributions(geometry, *([context] if context is not None else []), values=values, extra=sources)
+
+    height = _setting("europe_height_cm")
+    figure = _new_figure(height)
+    _title(figure, title, unit)
+    ax = _axes_cm(figure, 0.15, 1.5, 11.6, height - 2.9)
+    if context is not None:
+        _context(context, frame).plot(ax=ax, color=_setting("context_colour"), edgecolor="white",
+                                      linewidth=_setting("edge_width"))
+    _paint(ax, frame, classes, colours)
+    ax.set_facecolor(_setting("sea_colour"))
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    _fit_limits(ax, _setting("europe_extent"), 0)
+    _scale_bar(ax)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    legend_ax = _axes_cm(figure, 12.0, 1.5, 3.9, height - 2.9)
+    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
+    _footer(figure, lines, 1.1)
+    xmin, ymin, xmax, ymax = _setting("europe_extent")
+    shown = frame.cx[xmin:xmax, ymin:ymax]
+    alt = _alt_text("de l'Europe (projection ETRS89-LAEA)", shown, classes[shown.index], classification,
+                    name_column, unit, title, lines)
+    return MapFigure(figure, alt, classification, _figure_texts(figure))
+
+
+def region_map(values: pd.Series, departements: gpd.GeoDataFrame, region: str, *, title: str, unit: str,
+               legend_title: str, zero_label: str | None = None, classification: Classification | None = None, sources: Sequence[str] = (),
+               code_column: str = "code", name_column: str = "name", region_column: str = "region") -> MapFigure:
+    """One région with its départements, each labelled with its name and value.
+
+    ``values`` is indexed by département code (codes of other régions are ignored, unknown codes are
+    an error). Metropolitan régions are drawn in Lambert-93, overseas régions in the projection of
+    their inset (``maps.overseas_insets``). Classes are computed on the région's départements only.
+    """
+    if region_column not in departements.columns:
+        raise KeyError(f"département geometry has no column {region_column!r} (columns: {list(departements.columns)})")
+    known = sorted(departements[region_column].dropna().astype("string").unique())
+    if region not in known:
+        raise ValueError(f"unknown région code {region!r}; valid codes: {', '.join(known)}")
+    frame = _join(departements, values, code_column, "Département")
+    frame = frame[frame[region_column] == region]
+    overseas = {inset["region"]: inset["crs"] for inset in _overseas_insets()}
+    frame = frame.to_crs(overseas.get(region, _setting("france_crs")))
+    classification, classes, colours = _classed(frame, zero_label, classification)
+    lines = _attributions(departements, values=values, extra=sources)
+
+    height = _setting("region_height_cm")
+    figure = _new_figure(height)
+    _title(figure, title, unit)
+    ax = _axes_cm(figure, 0.15, 1.5, 11.6, height - 2.9)
+    _paint(ax, frame, classes, colours)
+    _fit_limits(ax, frame.total_bounds, 0.05)
+    _scale_bar(ax)
+    decimals = classification.decimals
+    for point, name, value in zip(frame.representative_point(), frame[name_column], frame["value"], strict=True):
+        shown = _setting("no_data_label") if pd.isna(value) else format_number(value, decimals)
+        ax.annotate(f"{name}\n{shown}", (point.x, point.y), ha="center", va="center", fontsize=_setting("font_size") - 1,
+                    path_effects=[matplotlib.patheffects.withStroke(linewidth=2, foreground="white")])
+    legend_ax = _axes_cm(figure, 12.0, 1.5, 3.9, height - 2.9)
+    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
+    _footer(figure, lines, 1.1)
+    alt = _alt_text(f"de la région {region} par département", frame, classes, classification, name_column,
+                    unit, title, lines)
+    return MapFigure(figure, alt, classification, _figure_texts(figure))

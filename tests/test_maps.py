@@ -1,0 +1,173 @@
+"""Maps (issue 4 §3): attribution, overseas insets, legend breaks, région maps, determinism."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from essnum import maps, reference
+from essnum.config import decision
+from essnum.sources import attribution
+
+DROM = {"971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion", "976": "Mayotte"}
+LABELS = {"title": "Organisations de l'atlas", "unit": "organisations pour 100 000 habitants",
+          "legend_title": "Organisations\npour 100 000 habitants"}
+
+
+@pytest.fixture(scope="module")
+def departements():
+    return reference.departements()
+
+
+@pytest.fixture(scope="module")
+def values(departements):
+    """Synthetic test values (not atlas data): zeros, a missing département and a spread of densities."""
+    codes = departements["code"]
+    series = pd.Series([(i % 7) * 1.25 for i in range(len(codes))], index=codes.to_numpy(), dtype="float64")
+    return series.drop("2A")
+
+
+@pytest.fixture(scope="module")
+def france(values, departements):
+    return maps.france_map(values, departements, zero_label="Aucune organisation", **LABELS)
+
+
+def _declared_lines(frame) -> list[str]:
+    return [attribution(name) for name in frame.attrs["sources"]]
+
+
+def test_france_map_prints_the_declared_attributions(france, departements):
+    lines = _declared_lines(departements)
+    assert any("© IGN" in line for line in lines)
+    for line in lines:
+        assert line in france.texts
+        assert line in france.alt_text
+
+
+def test_extra_source_lines_follow_the_declared_ones(values, departements):
+    drawn = maps.france_map(values, departements, sources=["Données : atlas de test"], **LABELS)
+    footer = [t for t in drawn.texts if t in (*_declared_lines(departements), "Données : atlas de test")]
+    assert footer == [*dict.fromkeys(_declared_lines(departements)), "Données : atlas de test"]
+
+
+def test_geometry_without_declared_sources_is_refused(values, departements):
+    bare = departements.copy()
+    bare.attrs = {}
+    with pytest.raises(ValueError, match="declared sources"):
+        maps.france_map(values, bare, **LABELS)
+
+
+def test_the_five_drom_have_labelled_insets_in_their_own_projection(france, departements):
+    titles = {ax.get_title(loc="left"): ax for ax in france.figure.axes if ax.get_title(loc="left")}
+    for code, name in DROM.items():
+        label = f"{name} ({code})"
+        assert label in titles, sorted(titles)
+        ax = titles[label]
+        assert ax.collections, f"inset {label} draws nothing"
+        crs = dict((d, c) for d, _, c in decision("maps.overseas_insets"))[code]
+        xmin, ymin, xmax, ymax = departements[departements["code"] == code].to_crs(crs).total_bounds
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        assert x0 < xmin and xmax < x1 and y0 < ymin and ymax < y1
+        assert any(t.get_text().endswith(" km") for t in ax.texts), f"inset {label} has no scale bar"
+
+
+def test_region_level_france_map_puts_overseas_regions_in_insets():
+    regions = reference.regions()
+    drawn = maps.france_map(pd.Series(1.0, index=regions["code"].to_numpy()), regions, level="region", **LABELS)
+    titles = {ax.get_title(loc="left") for ax in drawn.figure.axes}
+    assert {f"{name} ({code})" for code, name in DROM.items()} <= titles
+    # Région "04" is La Réunion, not the département Alpes-de-Haute-Provence.
+    assert "Alpes-de-Haute-Provence (04)" not in titles
+
+
+def test_legend_shows_class_breaks_zero_and_missing_classes(france):
+    legend = france.figure.axes[-1].get_legend()
+    entries = [t.get_text() for t in legend.get_texts()]
+    assert entries == ["Aucune organisation", *france.classification.labels(), decision("maps.no_data_label")]
+    assert "100 000 habitants" in legend.get_title().get_text()
+
+
+def test_classes_and_labels_in_french_notation():
+    integers = maps.classify(pd.Series([1, 2, 3, 10, 11, 12, 50, 51]), k=3)
+    assert integers.upper == (3.0, 12.0, 51.0)
+    assert integers.labels() == ["1 – 3", "4 – 12", "13 – 51"]
+    decimals = maps.classify(pd.Series([0.5, 1.5, 1250.25, 1312.5]), k=2)
+    assert decimals.labels() == ["0,5 – 1,5", "1,5 – 1\u202f312,5"]
+    quartiles = maps.classify(pd.Series(range(1, 101)), scheme="quantiles", k=4)
+    assert quartiles.labels() == ["1 – 25", "26 – 50", "51 – 75", "76 – 100"]
+
+
+def test_zero_and_missing_values_get_their_own_classes():
+    values = pd.Series([0.0, None, 0.5, 1.5, 10.0, 12.0], index=list("abcdef"))
+    classification = maps.classify(values, k=2, zero_label="Aucune")
+    assert classification.assign(values).tolist() == [maps.ZERO, maps.NO_DATA, 1, 1, 2, 2]
+    assert maps.classify(values, k=2).assign(values).tolist()[0] == 1  # without a zero class, 0 is classed
+
+
+def test_fewer_distinct_values_than_classes_gives_one_class_per_value():
+    classification = maps.classify(pd.Series([2, 2, 5, 5, 5]), k=5)
+    assert classification.upper == (2.0, 5.0)
+    assert classification.labels() == ["2", "3 – 5"]
+
+
+def test_negative_values_are_refused():
+    with pytest.raises(ValueError, match="negative"):
+        maps.classify(pd.Series([1.0, -2.0], index=["59", "62"]))
+
+
+def test_class_breaks_are_deterministic():
+    values = pd.Series([(i * 37 % 101) / 7 for i in range(500)])
+    for scheme in ("fisher_jenks", "quantiles"):
+        assert maps.classify(values, scheme=scheme) == maps.classify(values.sample(frac=1, random_state=1), scheme=scheme)
+
+
+def test_png_bytes_are_identical_from_run_to_run(values, departements):
+    first = maps.france_map(values, departements, **LABELS).png()
+    second = maps.france_map(values, departements, **LABELS).png()
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert first == second
+
+
+def test_codes_unknown_to_the_geometry_are_named(values, departements):
+    with pytest.raises(ValueError, match="'2C'"):
+        maps.france_map(pd.concat([values, pd.Series({"2C": 1.0})]), departements, **LABELS)
+
+
+@pytest.mark.parametrize("region", ["84", "04"])
+def test_region_map_draws_the_region_and_its_departements(region, values, departements):
+    drawn = maps.region_map(values, departements, region, zero_label="Aucune organisation", **LABELS)
+    members = departements[departements["region"] == region]
+    labels = " ".join(drawn.texts)
+    for name in members["name"]:
+        assert name in labels
+    for line in _declared_lines(departements):
+        assert line in drawn.texts
+    assert drawn.alt_text.startswith("Carte choroplèthe de la région")
+    ax = drawn.figure.axes[0]
+    crs = "EPSG:2975" if region == "04" else decision("maps.france_crs")
+    xmin, ymin, xmax, ymax = members.to_crs(crs).total_bounds
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < xmin < xmax < x1 and y0 < ymin < ymax < y1
+    assert (x1 - x0) < 3 * max(xmax - xmin, ymax - ymin)  # framed on the région, not on France
+
+
+def test_unknown_region_lists_the_valid_codes(values, departements):
+    with pytest.raises(ValueError, match=r"unknown région code '99'; valid codes: 01, 02, 03, 04, 06, 11"):
+        maps.region_map(values, departements, "99", **LABELS)
+
+
+def test_europe_map_in_laea_with_eurogeographics_attribution():
+    nuts0 = reference.nuts(0, "EPSG:3035", "60M")
+    countries = reference.countries()
+    values = pd.Series(1.0, index=nuts0["nuts_id"].to_numpy())
+    values.iloc[::3] = 0.0
+    drawn = maps.europe_map(values, nuts0, context=countries, zero_label="Aucune organisation",
+                            code_column="nuts_id", **LABELS)
+    assert "© EuroGeographics for the administrative boundaries" in drawn.texts
+    for line in _declared_lines(countries):
+        assert line in drawn.texts
+    ax = drawn.figure.axes[0]
+    xmin, ymin, xmax, ymax = decision("maps.europe_extent")
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 <= xmin and xmax <= x1 and y0 <= ymin and ymax <= y1
+    assert "Aucune organisation" in drawn.alt_text
