@@ -64,7 +64,7 @@ def test_the_five_drom_have_labelled_insets_in_their_own_projection(france, depa
         assert label in titles, sorted(titles)
         ax = titles[label]
         assert ax.collections, f"inset {label} draws nothing"
-        crs = dict((d, c) for d, _, c in decision("maps.overseas_insets"))[code]
+        crs = decision("territory.overseas_crs")[code]
         xmin, ymin, xmax, ymax = departements[departements["code"] == code].to_crs(crs).total_bounds
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         assert x0 < xmin and xmax < x1 and y0 < ymin and ymax < y1
@@ -144,7 +144,7 @@ def test_region_map_draws_the_region_and_its_departements(region, values, depart
         assert line in drawn.texts
     assert drawn.alt_text.startswith("Carte choroplèthe de la région")
     ax = drawn.figure.axes[0]
-    crs = "EPSG:2975" if region == "04" else decision("maps.france_crs")
+    crs = "EPSG:2975" if region == "04" else decision("territory.metropole_crs")
     xmin, ymin, xmax, ymax = members.to_crs(crs).total_bounds
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert x0 < xmin < xmax < x1 and y0 < ymin < ymax < y1

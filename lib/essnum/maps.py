@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .config import decision
+from . import reference
 from .paths import atomic_write
 from .sources import attribution
 
@@ -178,7 +179,7 @@ class MapFigure:
     def png(self) -> bytes:
         """The figure as PNG bytes, identical from run to run (fixed size and dpi, no metadata)."""
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=_setting("dpi"), metadata={"Software": None})
+        self.figure.savefig(buffer, format="png", dpi=decision("briefs.figure_dpi"), metadata={"Software": None})
         return buffer.getvalue()
 
     def save(self, path: Path | str) -> Path:
@@ -226,7 +227,7 @@ def _attributions(*geometries: gpd.GeoDataFrame, values: pd.Series, extra: Seque
 
 
 def _new_figure(height_cm: float) -> Figure:
-    figure = Figure(figsize=(_setting("width_cm") / CM_PER_INCH, height_cm / CM_PER_INCH), dpi=_setting("dpi"))
+    figure = Figure(figsize=(_setting("width_cm") / CM_PER_INCH, height_cm / CM_PER_INCH), dpi=decision("briefs.figure_dpi"))
     return figure
 
 
@@ -366,7 +367,11 @@ def _axes_cm(figure: Figure, left: float, bottom: float, width: float, height: f
 
 
 def _overseas_insets() -> list[dict]:
-    return [dict(zip(("departement", "region", "crs"), row, strict=True)) for row in _setting("overseas_insets")]
+    """One inset per overseas département (``territory.overseas_crs``, in code order): its code, its
+    région's code (from the COG) and its projection."""
+    region_of = reference.cog_departements().set_index("code")["region"]
+    return [{"departement": code, "region": region_of[code], "crs": crs}
+            for code, crs in sorted(decision("territory.overseas_crs").items())]
 
 
 def france_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, unit: str, legend_title: str,
@@ -374,9 +379,12 @@ def france_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, uni
                code_column: str = "code", name_column: str = "name") -> MapFigure:
     """France by département or région: the metropole in Lambert-93, the five DROM as insets on the left.
 
+    ``classification`` imposes given breaks (its ``zero_label`` then applies); by default they are
+    fitted to the values with ``maps.scheme`` and ``maps.classes``.
+
     ``values`` is indexed by the INSEE code of the units of ``geometry``: départements (``level=
     "departement"``, codes 01…976) or régions (``level="region"``, codes 01…94). Overseas units are
-    recognised by their codes at that level in ``maps.overseas_insets``; each inset has its own
+    recognised by their codes at that level (``territory.overseas_crs`` and the COG); each inset has its own
     projection, label and scale bar. ``sources`` adds lines (e.g. the atlas) after the attributions
     declared on ``geometry``.
     """
@@ -393,7 +401,7 @@ def france_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, uni
     top = _setting("france_height_cm") - 1.4
     map_height = top - 1.5
     metropole_ax = _axes_cm(figure, 2.9, 1.5, 9.0, map_height)
-    metropole = frame[~is_overseas].to_crs(_setting("france_crs"))
+    metropole = frame[~is_overseas].to_crs(decision("territory.metropole_crs"))
     _paint(metropole_ax, metropole, classes[~is_overseas], colours)
     _fit_limits(metropole_ax, metropole.total_bounds, 0.02)
     _scale_bar(metropole_ax)
@@ -444,7 +452,7 @@ def europe_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, uni
     Natural Earth countries) is drawn underneath in a neutral grey, outside the classes; its
     attribution is printed too.
     """
-    frame = _join(geometry, values, code_column, "Europe").to_crs(_setting("europe_crs"))
+    frame = _join(geometry, values, code_column, "Europe").to_crs(decision("territory.europe_crs"))
     classification, classes, colours = _classed(frame, zero_label, classification)
     lines = _attributions(geometry, *([context] if context is not None else []), values=values, extra=sources)
 
@@ -481,7 +489,8 @@ def region_map(values: pd.Series, departements: gpd.GeoDataFrame, region: str, *
 
     ``values`` is indexed by département code (codes of other régions are ignored, unknown codes are
     an error). Metropolitan régions are drawn in Lambert-93, overseas régions in the projection of
-    their inset (``maps.overseas_insets``). Classes are computed on the région's départements only.
+    their département (``territory.overseas_crs``). Classes are computed on the région's départements
+    unless ``classification`` (e.g. the national breaks) is given.
     """
     if region_column not in departements.columns:
         raise KeyError(f"département geometry has no column {region_column!r} (columns: {list(departements.columns)})")
@@ -491,7 +500,7 @@ def region_map(values: pd.Series, departements: gpd.GeoDataFrame, region: str, *
     frame = _join(departements, values, code_column, "Département")
     frame = frame[frame[region_column] == region]
     overseas = {inset["region"]: inset["crs"] for inset in _overseas_insets()}
-    frame = frame.to_crs(overseas.get(region, _setting("france_crs")))
+    frame = frame.to_crs(overseas.get(region, decision("territory.metropole_crs")))
     classification, classes, colours = _classed(frame, zero_label, classification)
     lines = _attributions(departements, values=values, extra=sources)
 
