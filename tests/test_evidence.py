@@ -177,6 +177,27 @@ def test_figures_frame_has_the_contract_label_column():
     assert table["id"].is_unique
 
 
+def test_figures_by_publication_counts_every_figure_once():
+    table = evidence.figures_by_publication()
+    assert table["figures"].sum() == len(evidence.figures())
+    rs2022 = table.set_index("publication").loc["rs2022"]
+    assert (rs2022["figures"], rs2022["year"], rs2022["doubtful"]) == (18, 2022, 0)
+    assert table["figures"].is_monotonic_decreasing
+
+
+def test_figures_by_year_reconciles_and_puts_undated_last():
+    table = evidence.figures_by_year()
+    assert table["total"].sum() == len(evidence.figures())
+    assert table.index[-1] == "sans date" and list(table.index[:-1]) == sorted(table.index[:-1])
+    assert table.loc["2022", "ok"] >= 18  # the 2022 survey
+
+
+def test_doubtful_figures_are_the_known_doubts():
+    assert evidence.doubtful_figures()["id"].tolist() == [
+        "atlas.launch_year", "ess.associations.volunteers_weekly", "eu.mff_period",
+        "funding.public_digital_credits_ess_share_s3", "soga.focus_groups", "soga.focus_groups_per_year"]
+
+
 # ---------------------------------------------------------------- bad input
 
 

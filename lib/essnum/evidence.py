@@ -302,3 +302,49 @@ def check_evidence(directory: Path | None = None, seeds: Path | None = None) -> 
     if figures_result.ok:
         problems += check_quotes(directory, seeds)
     return problems
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def publication_year(item: dict) -> int | None:
+    """The year a CSL-JSON item was issued, if it says."""
+    parts = item.get("issued", {}).get("date-parts") or [[]]
+    return int(parts[0][0]) if parts[0] else None
+
+
+def figures_by_publication(directory: Path | None = None) -> pd.DataFrame:
+    """Number of figures per publication: ``publication``, ``title``, ``year`` (issued), ``figures``, ``doubtful``.
+
+    Sorted by number of figures (descending), then publication id.
+    """
+    table = figures(directory)
+    items = bibliography(directory)
+    counts = table.groupby("publication").agg(figures=("id", "size"),
+                                              doubtful=("quality", lambda q: int((q == "doubtful").sum())))
+    frame = counts.reset_index()
+    frame.insert(1, "title", [items[key]["title"] for key in frame["publication"]])
+    frame.insert(2, "year", pd.array([publication_year(items[key]) for key in frame["publication"]], dtype="Int64"))
+    return frame.sort_values(["figures", "publication"], ascending=[False, True]).reset_index(drop=True)
+
+
+def figures_by_year(directory: Path | None = None) -> pd.DataFrame:
+    """Number of figures per year of measure (first year of ``date``; "sans date" when empty) and quality.
+
+    One row per year (ascending, "sans date" last), one column per quality flag, plus ``total``.
+    """
+    table = figures(directory)
+    year = table["date"].str.slice(0, 4).fillna("sans date")
+    frame = pd.crosstab(year.rename("year"), table["quality"])
+    frame["total"] = frame.sum(axis=1)
+    order = sorted(y for y in frame.index if y != "sans date") + [y for y in frame.index if y == "sans date"]
+    frame = frame.loc[order]
+    frame.columns.name = None
+    return frame
+
+
+def doubtful_figures(directory: Path | None = None) -> pd.DataFrame:
+    """The figures flagged ``doubtful``: ``id``, ``value``, ``unit``, ``seed``, ``quality_note``, sorted by id."""
+    table = figures(directory)
+    doubtful = table.loc[table["quality"] == "doubtful", ["id", "value", "unit", "seed", "quality_note"]]
+    return doubtful.sort_values("id").reset_index(drop=True)
