@@ -50,7 +50,8 @@ def published_intervals(waves: list[str] | None = None, confidence: float | None
     """Wilson interval of every published survey percentage, keyed by figure id.
 
     Columns: ``wave``, ``group`` (``maturity``, ``barrier``, ``usage`` or the topic), ``label``, ``value``
-    (percent), ``value_max`` (ranges such as 15–20 %), ``n``, ``low``, ``high`` (percent) and ``method``:
+    (percent), ``value_max`` (ranges such as 15–20 %), ``n``, ``low``, ``high`` (percent), ``quality`` (as
+    flagged in the evidence base) and ``method``:
     ``wilson``; ``wilson_range`` (low bound of the lower end to high bound of the upper end);
     ``subpopulation`` for figures about a sub-population of unpublished size (``survey.subpopulation_figures``:
     no interval, see :func:`urban_rural_sensitivity`); ``bound`` for figures published only as a bound (< 5 %).
@@ -69,7 +70,7 @@ def published_intervals(waves: list[str] | None = None, confidence: float | None
             parts = fid.split(".")
             row = {"id": fid, "wave": wave, "group": parts[1], "label": _label(fig), "value": float(fig.value),
                    "value_max": None if _missing(fig.value_max) else float(fig.value_max), "n": n,
-                   "low": float("nan"), "high": float("nan")}
+                   "low": float("nan"), "high": float("nan"), "quality": fig.quality}
             if fid in subpopulations:
                 row.update(n=pd.NA, method="subpopulation")
             elif fig.comparator not in _USABLE_COMPARATORS:
@@ -94,7 +95,7 @@ def maturity_split(confidence: float | None = None) -> pd.DataFrame:
     remainder = 100 - table["value"].sum()
     extra = pd.DataFrame([{"wave": "rs2022", "group": "maturity", "label": "Non décrit dans la source",
                            "value": remainder, "value_max": None, "n": pd.NA, "low": float("nan"),
-                           "high": float("nan"), "method": "remainder"}], index=pd.Index(["rs2022.maturity.remainder"], name="id"))
+                           "high": float("nan"), "quality": "derived", "method": "remainder"}], index=pd.Index(["rs2022.maturity.remainder"], name="id"))
     return pd.concat([table, extra.astype({"n": "Int64"})])
 
 
