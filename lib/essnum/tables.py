@@ -121,6 +121,76 @@ class TableResult:
         self.data = self.data.loc[~mask]
 
 
+    def reject_unknown(self, field_name: str, known, what: str, hint: str) -> None:
+        """Reject kept rows whose non-empty ``field_name`` is not in ``known`` (a cross-table reference)."""
+        known = set(known)
+        values = self.data[field_name]
+        bad = values.notna() & ~values.isin(known).fillna(False).astype(bool)
+        if bad.any():
+            choices = sorted(map(str, known))
+
+            def message(value: str) -> str:
+                close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
+                return f"{value!r} is not {what}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+            self.reject(bad, field_name, values[bad].map(message), hint)
+
+
+@dataclass
+class Report:
+    """Validation of several tables plus cross-table problems: counts per table, every problem, rejected rows."""
+
+    tables: dict[str, TableResult] = field(default_factory=dict)
+    extra_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        seen: dict[Problem, None] = {}
+        for result in self.tables.values():
+            seen.update(dict.fromkeys(result.problems))
+        seen.update(dict.fromkeys(self.extra_problems))
+        return list(seen)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {name: result.counts() for name, result in self.tables.items()}
+
+    def merge(self, other: "Report", prefix: str = "") -> None:
+        """Add ``other``'s tables (names prefixed) and problems to this report."""
+        self.tables.update({prefix + name: result for name, result in other.tables.items()})
+        self.extra_problems.extend(other.extra_problems)
+
+    def render(self, root: Path | None = None) -> str:
+        """Counts per table, then every problem (file:row: severity: [field] message — hint), then a verdict."""
+        def shown(path: str | Path) -> str:
+            path = Path(path)
+            return str(path.relative_to(root)) if root and path.is_absolute() and path.is_relative_to(root) else str(path)
+
+        width = max([len(name) for name in self.tables] + [5])
+        lines = [f"{'table':<{width}}  {'read':>7} {'kept':>7} {'rejected':>8}  file"]
+        for name, result in self.tables.items():
+            lines.append(f"{name:<{width}}  {result.read:>7} {result.kept:>7} {result.rejected_count:>8}  "
+                         f"{shown(result.path)}")
+        for problem in self.problems:
+            lines.append(str(Problem(shown(problem.file), problem.row, problem.field, problem.message,
+                                     problem.hint, problem.severity)))
+        errors, warnings = len(self.errors), len(self.warnings)
+        lines.append("OK" + (f" ({warnings} warning(s))" if warnings else "") if not errors
+                     else f"FAILED: {errors} error(s), {warnings} warning(s)")
+        return "\n".join(lines)
+
+
 def load_schema(schema_path: Path | str) -> dict[str, Any]:
     """The schema descriptor, after a structural check (a malformed schema raises ``ValueError``).
 
