@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.colors
 import pandas as pd
 import pytest
 
@@ -19,17 +20,20 @@ def departements():
     return reference.departements()
 
 
+def _table(codes, values) -> pd.DataFrame:
+    return pd.DataFrame({"code": list(codes), "density": list(values)})
+
+
 @pytest.fixture(scope="module")
 def values(departements):
-    """Synthetic test values (not atlas data): zeros, a missing département and a spread of densities."""
-    codes = departements["code"]
-    series = pd.Series([(i % 7) * 1.25 for i in range(len(codes))], index=codes.to_numpy(), dtype="float64")
-    return series.drop("2A")
+    """Synthetic test table (not atlas data): zeros, a département without row, a spread of densities."""
+    table = _table(departements["code"], [(i % 7) * 1.25 for i in range(len(departements))])
+    return table[table["code"] != "2A"]
 
 
 @pytest.fixture(scope="module")
 def france(values, departements):
-    return maps.france_map(values, departements, zero_label="Aucune organisation", **LABELS)
+    return maps.france_map(values, "density", departements, zero_label="Aucune organisation", **LABELS)
 
 
 def _declared_lines(frame) -> list[str]:
@@ -45,7 +49,7 @@ def test_france_map_prints_the_declared_attributions(france, departements):
 
 
 def test_extra_source_lines_follow_the_declared_ones(values, departements):
-    drawn = maps.france_map(values, departements, sources=["Données : atlas de test"], **LABELS)
+    drawn = maps.france_map(values, "density", departements, sources=["Données : atlas de test"], **LABELS)
     footer = [t for t in drawn.texts if t in (*_declared_lines(departements), "Données : atlas de test")]
     assert footer == [*dict.fromkeys(_declared_lines(departements)), "Données : atlas de test"]
 
@@ -54,7 +58,7 @@ def test_geometry_without_declared_sources_is_refused(values, departements):
     bare = departements.copy()
     bare.attrs = {}
     with pytest.raises(ValueError, match="declared sources"):
-        maps.france_map(values, bare, **LABELS)
+        maps.france_map(values, "density", bare, **LABELS)
 
 
 def test_the_five_drom_have_labelled_insets_in_their_own_projection(france, departements):
@@ -73,7 +77,7 @@ def test_the_five_drom_have_labelled_insets_in_their_own_projection(france, depa
 
 def test_region_level_france_map_puts_overseas_regions_in_insets():
     regions = reference.regions()
-    drawn = maps.france_map(pd.Series(1.0, index=regions["code"].to_numpy()), regions, level="region", **LABELS)
+    drawn = maps.france_map(_table(regions["code"], [1.0] * len(regions)), "density", regions, level="region", **LABELS)
     titles = {ax.get_title(loc="left") for ax in drawn.figure.axes}
     assert {f"{name} ({code})" for code, name in DROM.items()} <= titles
     # Région "04" is La Réunion, not the département Alpes-de-Haute-Provence.
@@ -122,20 +126,20 @@ def test_class_breaks_are_deterministic():
 
 
 def test_png_bytes_are_identical_from_run_to_run(values, departements):
-    first = maps.france_map(values, departements, **LABELS).png()
-    second = maps.france_map(values, departements, **LABELS).png()
+    first = maps.france_map(values, "density", departements, **LABELS).png()
+    second = maps.france_map(values, "density", departements, **LABELS).png()
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     assert first == second
 
 
 def test_codes_unknown_to_the_geometry_are_named(values, departements):
     with pytest.raises(ValueError, match="'2C'"):
-        maps.france_map(pd.concat([values, pd.Series({"2C": 1.0})]), departements, **LABELS)
+        maps.france_map(pd.concat([values, _table(["2C"], [1.0])]), "density", departements, **LABELS)
 
 
 @pytest.mark.parametrize("region", ["84", "04"])
 def test_region_map_draws_the_region_and_its_departements(region, values, departements):
-    drawn = maps.region_map(values, departements, region, zero_label="Aucune organisation", **LABELS)
+    drawn = maps.region_map(values, "density", departements, region, zero_label="Aucune organisation", **LABELS)
     members = departements[departements["region"] == region]
     labels = " ".join(drawn.texts)
     for name in members["name"]:
@@ -153,16 +157,15 @@ def test_region_map_draws_the_region_and_its_departements(region, values, depart
 
 def test_unknown_region_lists_the_valid_codes(values, departements):
     with pytest.raises(ValueError, match=r"unknown région code '99'; valid codes: 01, 02, 03, 04, 06, 11"):
-        maps.region_map(values, departements, "99", **LABELS)
+        maps.region_map(values, "density", departements, "99", **LABELS)
 
 
 def test_europe_map_in_laea_with_eurogeographics_attribution():
     nuts0 = reference.nuts(0, "EPSG:3035", "60M")
     countries = reference.countries()
-    values = pd.Series(1.0, index=nuts0["nuts_id"].to_numpy())
-    values.iloc[::3] = 0.0
-    drawn = maps.europe_map(values, nuts0, context=countries, zero_label="Aucune organisation",
-                            code_column="nuts_id", **LABELS)
+    values = _table(nuts0["nuts_id"], [float(i % 3) for i in range(len(nuts0))])
+    drawn = maps.europe_map(values, "density", nuts0, context=countries, zero_label="Aucune organisation",
+                            geometry_code="nuts_id", **LABELS)
     assert "© EuroGeographics for the administrative boundaries" in drawn.texts
     for line in _declared_lines(countries):
         assert line in drawn.texts
@@ -171,3 +174,16 @@ def test_europe_map_in_laea_with_eurogeographics_attribution():
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert x0 <= xmin and xmax <= x1 and y0 <= ymin and ymax <= y1
     assert "Aucune organisation" in drawn.alt_text
+
+
+def test_europe_map_draws_countries_outside_the_table_as_context_and_names_missing_ones():
+    countries = reference.countries()
+    table = _table(["FR", "BE", "NL", "MT"], [1.0, 2.0, 3.0, 4.0])  # Malta is not in the 1:110m layer
+    drawn = maps.europe_map(table, "density", countries, geometry_code="iso_a2", **LABELS)
+    ax = drawn.figure.axes[0]
+    painted = {matplotlib.colors.to_hex(c) for c in ax.collections[-1].get_facecolors()}
+    assert painted == set(maps.class_colours(3))  # only the three mapped countries are classed
+    assert len(ax.collections) == 2  # under them, one context layer: every other country
+    assert "Non représentés (absents du fond de carte) : MT." in drawn.texts
+    assert "MT" in drawn.alt_text
+    assert drawn.classification.k == 3

@@ -196,24 +196,29 @@ class MapFigure:
 # --------------------------------------------------------------------------- drawing helpers
 
 
-def _join(geometry: gpd.GeoDataFrame, values: pd.Series, code_column: str, what: str) -> gpd.GeoDataFrame:
-    """Geometry with a ``value`` column; unknown codes in ``values`` are an error naming them."""
-    if code_column not in geometry.columns:
-        raise KeyError(f"{what} geometry has no column {code_column!r} (columns: {list(geometry.columns)})")
-    if values.index.has_duplicates:
-        raise ValueError(f"{what} values: duplicated codes {sorted(values.index[values.index.duplicated()].unique())}")
-    codes = geometry[code_column].astype("string")
-    unknown = sorted(set(values.index.astype("string")) - set(codes))
-    if unknown:
-        raise ValueError(f"{what} values for codes absent from the geometry: {unknown}")
+def _join(geometry: gpd.GeoDataFrame, geometry_code: str, table: pd.DataFrame, column: str,
+          what: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Geometry with ``code`` (from its ``geometry_code`` column) and ``value`` (the table's ``column``
+    matched on the table's ``code``; NaN where the table has no row), and the table's codes absent from
+    the geometry (sorted)."""
+    if geometry_code not in geometry.columns:
+        raise KeyError(f"{what} geometry has no column {geometry_code!r} (columns: {list(geometry.columns)})")
+    for needed in ("code", column):
+        if needed not in table.columns:
+            raise KeyError(f"{what} table has no column {needed!r} (columns: {list(table.columns)})")
+    codes = table["code"].astype("string")
+    if codes.duplicated().any():
+        raise ValueError(f"{what} table: duplicated codes {sorted(codes[codes.duplicated()].unique())}")
     frame = geometry.copy()
-    frame["value"] = codes.map(dict(zip(values.index.astype("string"), values, strict=True))).astype("float64")
-    return frame
+    frame["code"] = frame[geometry_code].astype("string")
+    values = pd.to_numeric(table[column], errors="raise").astype("float64")
+    frame["value"] = frame["code"].map(dict(zip(codes, values, strict=True))).astype("float64")
+    return frame, sorted(set(codes) - set(frame["code"].dropna()))
 
 
-def _attributions(*geometries: gpd.GeoDataFrame, values: pd.Series, extra: Sequence[str] = ()) -> list[str]:
+def _attributions(*geometries: gpd.GeoDataFrame, table: pd.DataFrame, extra: Sequence[str] = ()) -> list[str]:
     """One line per declared dataset behind the map, each once, in order: the geometries' sources
-    (``attrs["sources"]``, set by ``essnum.reference``; required), the values' sources when they carry
+    (``attrs["sources"]``, set by ``essnum.reference``; required), the table's sources when it carries
     some (e.g. the populations behind a density), then ``extra``."""
     lines: list[str] = []
     for frame in geometries:
@@ -221,7 +226,7 @@ def _attributions(*geometries: gpd.GeoDataFrame, values: pd.Series, extra: Seque
         if not names:
             raise ValueError("geometry carries no declared sources (attrs['sources']): load it through essnum.reference")
         lines.extend(attribution(name) for name in names)
-    lines.extend(attribution(name) for name in values.attrs.get("sources", ()))
+    lines.extend(attribution(name) for name in table.attrs.get("sources", ()))
     lines.extend(extra)
     return list(dict.fromkeys(lines))
 
@@ -374,27 +379,44 @@ def _overseas_insets() -> list[dict]:
             for code, crs in sorted(decision("territory.overseas_crs").items())]
 
 
-def france_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, unit: str, legend_title: str,
-               zero_label: str | None = None, classification: Classification | None = None, sources: Sequence[str] = (), level: str = "departement",
-               code_column: str = "code", name_column: str = "name") -> MapFigure:
+def _unknown_codes_error(what: str, codes: list[str], geometry: gpd.GeoDataFrame) -> ValueError:
+    return ValueError(f"{what} table has codes absent from the geometry ({len(geometry)} units): {codes}")
+
+
+def _frame_axes(ax) -> None:
+    """A thin grey frame around an axes (insets, Europe), no ticks."""
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#999999")
+        spine.set_linewidth(0.5)
+
+
+def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, title: str, unit: str,
+               legend_title: str, zero_label: str | None = None, sources: Sequence[str] = (),
+               level: str = "departement", classification: Classification | None = None,
+               geometry_code: str = "code", name_column: str = "name") -> MapFigure:
     """France by département or région: the metropole in Lambert-93, the five DROM as insets on the left.
 
-    ``classification`` imposes given breaks (its ``zero_label`` then applies); by default they are
-    fitted to the values with ``maps.scheme`` and ``maps.classes``.
-
-    ``values`` is indexed by the INSEE code of the units of ``geometry``: départements (``level=
-    "departement"``, codes 01…976) or régions (``level="region"``, codes 01…94). Overseas units are
-    recognised by their codes at that level (``territory.overseas_crs`` and the COG); each inset has its own
-    projection, label and scale bar. ``sources`` adds lines (e.g. the atlas) after the attributions
-    declared on ``geometry``.
+    ``table`` is an ``essnum.territory`` table (e.g. ``departement_counts``) whose ``column`` is mapped;
+    its ``code`` column holds the INSEE codes found in ``geometry[geometry_code]``: départements
+    (``level="departement"``) or régions (``level="region"``). Units without a row are shown as "no data"; a
+    code unknown to the geometry is an error. Overseas units are found by their code at that level
+    (``territory.overseas_crs`` and the COG); each inset has its own projection, label and scale bar.
+    ``title`` and ``unit`` head the map, ``legend_title`` heads the classes, ``zero_label`` (e.g.
+    "Aucune organisation") puts zeros in a class of their own, ``sources`` adds lines after the declared
+    attributions, ``classification`` imposes breaks (default: fitted with ``maps.scheme``/``classes``).
     """
     if level not in LEVEL_WORDS:
         raise ValueError(f"level must be one of {sorted(LEVEL_WORDS)}, not {level!r}")
-    frame = _join(geometry, values, code_column, "France")
+    frame, unknown = _join(geometry, geometry_code, table, column, "France")
+    if unknown:
+        raise _unknown_codes_error("France", unknown, geometry)
     insets = _overseas_insets()
-    is_overseas = frame[code_column].isin({inset[level] for inset in insets})
+    is_overseas = frame["code"].isin({inset[level] for inset in insets})
     classification, classes, colours = _classed(frame, zero_label, classification)
-    lines = _attributions(geometry, values=values, extra=sources)
+    lines = _attributions(geometry, table=table, extra=sources)
 
     figure = _new_figure(_setting("france_height_cm"))
     _title(figure, title, unit)
@@ -408,31 +430,26 @@ def france_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, uni
 
     slot = map_height / len(insets)
     for i, inset in enumerate(insets):
-        rows = frame[frame[code_column] == inset[level]]
+        rows = frame[frame["code"] == inset[level]]
+        if rows.empty:
+            raise ValueError(f"France geometry has no unit {inset[level]!r} ({LEVEL_WORDS[level]} of {inset['departement']}): "
+                             "load it with overseas=True")
         ax = _axes_cm(figure, 0.15, top - (i + 1) * slot + 0.05, 2.6, slot - 0.45)
-        if len(rows):
-            local = rows.to_crs(inset["crs"])
-            _paint(ax, local, classes[rows.index], colours)
-            _fit_limits(ax, local.total_bounds, 0.08)
-            _scale_bar(ax)
-            label = f"{rows[name_column].iloc[0]} ({inset['departement']})"
-        else:
-            label = f"{inset['departement']} : géométrie absente"
-        ax.set_axis_on()
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_edgecolor("#999999")
-            spine.set_linewidth(0.5)
-        ax.set_title(label, fontsize=_setting("font_size") - 1, pad=2, loc="left")
+        local = rows.to_crs(inset["crs"])
+        _paint(ax, local, classes[rows.index], colours)
+        _fit_limits(ax, local.total_bounds, 0.08)
+        _scale_bar(ax)
+        _frame_axes(ax)
+        ax.set_title(f"{rows[name_column].iloc[0]} ({inset['departement']})", fontsize=_setting("font_size") - 1,
+                     pad=2, loc="left")
 
     legend_ax = _axes_cm(figure, 12.1, 1.5, 3.9, map_height)
     _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
     figure.text(0.01, 1.25 / (figure.get_figheight() * CM_PER_INCH), _setting("inset_note"),
                 fontsize=_setting("font_size") - 1.5, color="#555555", ha="left", va="bottom")
     _footer(figure, lines, 1.1)
-    alt = _alt_text(f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements d'outre-mer en encarts à gauche)",
-                    frame, classes, classification, name_column, unit, title, lines)
+    alt = _alt_text(f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements "
+                    "d'outre-mer en encarts à gauche)", frame, classes, classification, name_column, unit, title, lines)
     return MapFigure(figure, alt, classification, _figure_texts(figure))
 
 
@@ -443,66 +460,79 @@ def _context(context: gpd.GeoDataFrame, mapped: gpd.GeoDataFrame) -> gpd.GeoData
     return land[~inside]
 
 
-def europe_map(values: pd.Series, geometry: gpd.GeoDataFrame, *, title: str, unit: str, legend_title: str,
-               zero_label: str | None = None, classification: Classification | None = None, sources: Sequence[str] = (), context: gpd.GeoDataFrame | None = None,
-               code_column: str = "code", name_column: str = "name") -> MapFigure:
-    """Europe in ETRS89-LAEA (EPSG:3035), clipped to ``maps.europe_extent``.
+def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, title: str, unit: str,
+               legend_title: str, zero_label: str | None = None, sources: Sequence[str] = (),
+               context: gpd.GeoDataFrame | None = None, classification: Classification | None = None,
+               geometry_code: str = "code", name_column: str = "name") -> MapFigure:
+    """Europe in ETRS89-LAEA (``territory.europe_crs``), clipped to ``maps.europe_extent``.
 
-    ``values`` is indexed by the codes of ``geometry`` (countries or NUTS units). ``context`` (e.g.
-    Natural Earth countries) is drawn underneath in a neutral grey, outside the classes; its
-    attribution is printed too.
+    ``table`` (e.g. ``territory.country_counts``) gives ``column`` per ``code``, matched on
+    ``geometry[geometry_code]`` (``"iso_a2"`` for ``reference.countries()``, ``"nuts_id"`` for NUTS). Units of ``geometry`` without a row
+    are outside the analysed scope and drawn in the neutral context grey, like ``context`` (optional
+    land from another layer, drawn underneath). Codes of the table that the geometry lacks (small states
+    missing from a 1:110m layer) are named under the map and in the alt text. Other arguments as for
+    ``france_map``.
     """
-    frame = _join(geometry, values, code_column, "Europe").to_crs(decision("territory.europe_crs"))
+    crs = decision("territory.europe_crs")
+    joined, absent = _join(geometry, geometry_code, table, column, "Europe")
+    joined = joined.to_crs(crs)
+    in_scope = joined["code"].isin(table["code"].astype("string"))
+    frame, outside = joined[in_scope], joined[~in_scope]
     classification, classes, colours = _classed(frame, zero_label, classification)
-    lines = _attributions(geometry, *([context] if context is not None else []), values=values, extra=sources)
+    lines = _attributions(geometry, *([context] if context is not None else []), table=table, extra=sources)
 
     height = _setting("europe_height_cm")
     figure = _new_figure(height)
     _title(figure, title, unit)
     ax = _axes_cm(figure, 0.15, 1.5, 11.6, height - 2.9)
-    if context is not None:
-        _context(context, frame).plot(ax=ax, color=_setting("context_colour"), edgecolor="white",
-                                      linewidth=_setting("edge_width"))
-    _paint(ax, frame, classes, colours)
     ax.set_facecolor(_setting("sea_colour"))
-    ax.set_axis_on()
-    ax.set_xticks([])
-    ax.set_yticks([])
+    background = [g for g in (_context(context, frame) if context is not None else None, outside) if g is not None and len(g)]
+    for layer in background:
+        layer.plot(ax=ax, color=_setting("context_colour"), edgecolor="white", linewidth=_setting("edge_width"))
+    _paint(ax, frame, classes, colours)
+    _frame_axes(ax)
     _fit_limits(ax, _setting("europe_extent"), 0)
     _scale_bar(ax)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
     legend_ax = _axes_cm(figure, 12.0, 1.5, 3.9, height - 2.9)
     _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
+    missing_note = f"Non représentés (absents du fond de carte) : {', '.join(absent)}." if absent else ""
+    if missing_note:
+        figure.text(0.01, 1.25 / (figure.get_figheight() * CM_PER_INCH), missing_note,
+                    fontsize=_setting("font_size") - 1.5, color="#555555", ha="left", va="bottom")
     _footer(figure, lines, 1.1)
     xmin, ymin, xmax, ymax = _setting("europe_extent")
     shown = frame.cx[xmin:xmax, ymin:ymax]
     alt = _alt_text("de l'Europe (projection ETRS89-LAEA)", shown, classes[shown.index], classification,
                     name_column, unit, title, lines)
+    if missing_note:
+        alt = f"{alt} {missing_note}"
     return MapFigure(figure, alt, classification, _figure_texts(figure))
 
 
-def region_map(values: pd.Series, departements: gpd.GeoDataFrame, region: str, *, title: str, unit: str,
-               legend_title: str, zero_label: str | None = None, classification: Classification | None = None, sources: Sequence[str] = (),
-               code_column: str = "code", name_column: str = "name", region_column: str = "region") -> MapFigure:
+def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame, region: str, *, title: str,
+               unit: str, legend_title: str, zero_label: str | None = None, sources: Sequence[str] = (),
+               classification: Classification | None = None, geometry_code: str = "code",
+               name_column: str = "name", region_column: str = "region") -> MapFigure:
     """One région with its départements, each labelled with its name and value.
 
-    ``values`` is indexed by département code (codes of other régions are ignored, unknown codes are
-    an error). Metropolitan régions are drawn in Lambert-93, overseas régions in the projection of
-    their département (``territory.overseas_crs``). Classes are computed on the région's départements
-    unless ``classification`` (e.g. the national breaks) is given.
+    ``table`` (e.g. ``territory.departement_counts``) gives ``column`` per département ``code``; rows of
+    other régions are ignored, codes unknown to ``departements`` are an error. Metropolitan régions
+    are drawn in Lambert-93, overseas régions in the projection of their département
+    (``territory.overseas_crs``). Classes are fitted to the région's départements unless
+    ``classification`` (e.g. the national breaks, for comparable barometers) is given.
     """
     if region_column not in departements.columns:
         raise KeyError(f"département geometry has no column {region_column!r} (columns: {list(departements.columns)})")
     known = sorted(departements[region_column].dropna().astype("string").unique())
     if region not in known:
         raise ValueError(f"unknown région code {region!r}; valid codes: {', '.join(known)}")
-    frame = _join(departements, values, code_column, "Département")
-    frame = frame[frame[region_column] == region]
+    frame, unknown = _join(departements, geometry_code, table, column, "Département")
+    if unknown:
+        raise _unknown_codes_error("Département", unknown, departements)
     overseas = {inset["region"]: inset["crs"] for inset in _overseas_insets()}
-    frame = frame.to_crs(overseas.get(region, decision("territory.metropole_crs")))
+    frame = frame[frame[region_column] == region].to_crs(overseas.get(region, decision("territory.metropole_crs")))
     classification, classes, colours = _classed(frame, zero_label, classification)
-    lines = _attributions(departements, values=values, extra=sources)
+    lines = _attributions(departements, table=table, extra=sources)
 
     height = _setting("region_height_cm")
     figure = _new_figure(height)
@@ -511,9 +541,8 @@ def region_map(values: pd.Series, departements: gpd.GeoDataFrame, region: str, *
     _paint(ax, frame, classes, colours)
     _fit_limits(ax, frame.total_bounds, 0.05)
     _scale_bar(ax)
-    decimals = classification.decimals
     for point, name, value in zip(frame.representative_point(), frame[name_column], frame["value"], strict=True):
-        shown = _setting("no_data_label") if pd.isna(value) else format_number(value, decimals)
+        shown = _setting("no_data_label") if pd.isna(value) else format_number(value, classification.decimals)
         ax.annotate(f"{name}\n{shown}", (point.x, point.y), ha="center", va="center", fontsize=_setting("font_size") - 1,
                     path_effects=[matplotlib.patheffects.withStroke(linewidth=2, foreground="white")])
     legend_ax = _axes_cm(figure, 12.0, 1.5, 3.9, height - 2.9)
