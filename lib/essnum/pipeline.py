@@ -23,6 +23,12 @@ def _check_data() -> list[Path]:
     return outputs
 
 
+def _territory() -> list[Path]:
+    from .territory import build_territory
+
+    return build_territory(None, build_dir() / "territory", progress=False)[1]
+
+
 def _notebook_step(notebook: Path) -> Step:
     target = build_dir() / "notebooks" / notebook.name
 
@@ -42,5 +48,8 @@ def steps() -> list[Step]:
     return [
         Step("data check", lambda: [*_data_files(), *code_files("validate", "tables", "atlas", "evidence")], _check_data,
              "validate every table and cross-reference"),
+        Step("territory", lambda: [*sorted((data_dir() / "atlas").glob("*")), data_dir() / "reference" / "sources.toml",
+                                   *code_files("territory", "reference", "sources", "atlas")], _territory,
+             "place the embedded atlas in communes, départements, régions, NUTS; densities and distances"),
         *(_notebook_step(nb) for nb in research_notebooks()),
     ]

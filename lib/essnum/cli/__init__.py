@@ -17,9 +17,11 @@ from . import build as _build  # noqa: E402
 from . import consultation as _consultation  # noqa: E402
 from . import lab as _lab  # noqa: E402
 from . import sources as _sources  # noqa: E402
+from . import territory as _territory  # noqa: E402
 
 main.add_command(_build.build)
 main.add_command(_build.notebooks)
 main.add_command(_lab.lab)
 main.add_command(_consultation.consultation)
 main.add_command(_sources.sources)
+main.add_command(_territory.territory)

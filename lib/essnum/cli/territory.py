@@ -1,0 +1,46 @@
+"""``essnum territory``: place an atlas folder in French and European territorial units."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+
+@click.command()
+@click.option("--atlas", "atlas_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Atlas folder in the import format (organisations.csv + links.csv); default: the embedded atlas.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="build/territory", show_default=True,
+              help="Folder receiving the CSV tables, territory.gpkg, unplaced.csv and summary.json.")
+@click.option("--commune-points", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV of commune points (code, longitude, latitude): centres become population-weighted "
+                   "(default: département polygon centroids; the reference data have no commune points).")
+@click.option("--mirror", type=click.Path(file_okay=False), default=None,
+              help="Local mirror of the reference data (default: $ESSNUM_MIRROR, else ../shared/data).")
+@click.option("--allow-unmatched", is_flag=True,
+              help="Write the tables even when some values match no reference unit (they stay in unplaced.csv).")
+def territory(atlas_dir: str | None, out_dir: str, commune_points: str | None, mirror: str | None,
+              allow_unmatched: bool) -> None:
+    """Place every organisation in its commune, département, région, NUTS regions and country; write counts,
+    densities, location quotients, concentration and the distance from each département to support.
+
+    Unmatched or ambiguous values (unknown commune code, homonymous city without département, old région
+    code, "20" for Corsica, …) stop the command after writing unplaced.csv, listing each one and the file to
+    fix, unless --allow-unmatched.
+    """
+    from ..sources import MIRROR_ENV, ReferenceDataError
+    from ..territory import HarmonisationError, build_territory
+
+    if mirror:
+        os.environ[MIRROR_ENV] = mirror
+    try:
+        placement, written = build_territory(atlas_dir, out_dir, commune_points, allow_unmatched)
+    except HarmonisationError as error:
+        raise click.ClickException(f"{error}\n(unplaced.csv and organisations.csv were written to {out_dir})")
+    except ReferenceDataError as error:
+        raise click.ClickException(str(error))
+    counts = placement.counts()
+    click.echo("organisations: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+    if len(placement.unmatched):
+        click.echo(f"{len(placement.unmatched)} unmatched or ambiguous value(s) kept in unplaced.csv (--allow-unmatched)")
+    click.echo(f"wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written))
