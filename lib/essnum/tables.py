@@ -464,13 +464,16 @@ def _check_constraints(f, column, values, checkable, flag, schema_path: Path) ->
             shown = ", ".join(map(str, allowed)) if len(allowed) <= 12 else f"the {len(allowed)} values of " \
                 f"'{name}' in {schema_path.name}"
 
-            def message(line: int) -> str:
-                value = str(column.at[line])
+            @lru_cache(maxsize=None)
+            def suggestion(value: str) -> str:
                 close = difflib.get_close_matches(value, list(map(str, allowed)), n=1, cutoff=0.6)
                 if value.upper() in allowed_set:
                     close = [value.upper()]
-                suggestion = f" (did you mean {close[0]!r}?)" if close else ""
-                return f"{value!r} is not an allowed value{suggestion}"
+                return f" (did you mean {close[0]!r}?)" if close else ""
+
+            def message(line: int) -> str:
+                value = str(column.at[line])
+                return f"{value!r} is not an allowed value{suggestion(value)}"
 
             flag(bad, name, message, f"use one of {shown}" + (f"; {f['description']}" if f.get("description") else ""))
     if "pattern" in constraints:
