@@ -30,7 +30,7 @@ def _years(target_year: int | None = None) -> tuple[int, int]:
 def procurement_reservation(envelopes_eur=None, rate_ids=PROCUREMENT_RATES) -> pd.DataFrame:
     """Amount a reservation of public digital procurement would direct to ESS providers (proposal 7).
 
-    One row per envelope × rate: ``envelope_eur``, ``figure_id``, ``rate`` (percent), ``reserved_eur``.
+    One row per envelope × rate: ``envelope_eur``, ``figure_id``, ``comparator``, ``rate`` (percent), ``reserved_eur``.
     ``envelopes_eur`` defaults to the illustrative envelopes of ``scenarios.illustrative_envelopes_eur``;
     pass the real envelope of a buyer to get its figure. Rates are minimums in the proposal (≥), so the
     amounts are floors.
@@ -41,9 +41,9 @@ def procurement_reservation(envelopes_eur=None, rate_ids=PROCUREMENT_RATES) -> p
         if envelope < 0:
             raise ValueError(f"envelope must be non-negative, got {envelope!r}")
         for fid in rate_ids:
-            rate = evidence.figure(fid).value
-            rows.append({"envelope_eur": float(envelope), "figure_id": fid, "rate": rate,
-                         "reserved_eur": float(envelope) * rate / 100})
+            fig = evidence.figure(fid)
+            rows.append({"envelope_eur": float(envelope), "figure_id": fid, "comparator": fig.comparator, "rate": fig.value,
+                         "reserved_eur": float(envelope) * fig.value / 100})
     return pd.DataFrame(rows)
 
 

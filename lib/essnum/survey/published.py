@@ -133,9 +133,9 @@ def wave_comparisons(path=None, confidence: float | None = None) -> pd.DataFrame
     rows = []
     for _, pair in result.data.iterrows():
         a, b = intervals.loc[pair["figure_a"]], intervals.loc[pair["figure_b"]]
-        row = {"topic": pair["topic"], "figure_a": pair["figure_a"], "value_a": a["value"], "low_a": a["low"],
-               "high_a": a["high"], "figure_b": pair["figure_b"], "value_b": b["value"], "low_b": b["low"],
-               "high_b": b["high"], "verdict": pair["verdict"], "reason": pair["reason"],
+        row = {"topic": pair["topic"], "figure_a": pair["figure_a"], "value_a": a["value"],
+               "value_max_a": a["value_max"], "low_a": a["low"], "high_a": a["high"], "figure_b": pair["figure_b"],
+               "value_b": b["value"], "value_max_b": b["value_max"], "low_b": b["low"], "high_b": b["high"], "verdict": pair["verdict"], "reason": pair["reason"],
                "difference": float("nan"), "difference_low": float("nan"), "difference_high": float("nan")}
         if pair["verdict"] == "difference":
             diff = newcombe(b["value"] / 100, int(b["n"]), a["value"] / 100, int(a["n"]), confidence)
