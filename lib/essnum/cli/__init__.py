@@ -15,6 +15,7 @@ def main() -> None:
 
 from . import build as _build  # noqa: E402
 from . import consultation as _consultation  # noqa: E402
+from . import data as _data  # noqa: E402
 from . import lab as _lab  # noqa: E402
 from . import sources as _sources  # noqa: E402
 from . import territory as _territory  # noqa: E402
@@ -25,3 +26,5 @@ main.add_command(_lab.lab)
 main.add_command(_consultation.consultation)
 main.add_command(_sources.sources)
 main.add_command(_territory.territory)
+main.add_command(_data.data)
+main.add_command(_data.atlas)
