@@ -1,0 +1,182 @@
+"""``render_brief``: a ``.qmd`` brief to PDF and HTML with the built-in path, cached.
+
+parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → pandoc + Lua
+filters → Typst in process (convert). The result is cached under ``build/render/``: the key covers
+the brief source, its parameters, embedded notebooks, the bibliography, the data files, the facts
+and the essnum code, templates and filters; when nothing changed the outputs are reused as they are.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..build import code_files, file_hash, hash_files
+from ..config import decision
+from ..paths import atomic_write, build_dir, data_dir, output_dir, package_file, project_root
+from . import convert
+from .assemble import assemble
+from .execute import KernelSession, check_parameters, execute_document
+from .qmd import Document, RenderError, parse
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class RenderResult:
+    brief: str
+    pdf: Path
+    html: Path
+    pages: int
+    seconds: float
+    cached: bool
+    facts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def project_options() -> dict:
+    """``_quarto.yml`` of the project (execute defaults are honoured by the built-in path too)."""
+    path = project_root() / "_quarto.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.is_file() else {}
+
+
+def bibliography(document: Document) -> Path | None:
+    declared = document.meta.get("bibliography")
+    path = (document.path.parent / declared) if declared else data_dir() / "evidence" / "bibliography.json"
+    if declared and not path.is_file():
+        raise RenderError(f"bibliography {declared} does not exist", document.path, 1)
+    return path if path.is_file() else None
+
+
+def check_citations(document: Document, bib: Path | None) -> None:
+    """Every ``[@key]`` must name an entry of the CSL-JSON bibliography (error names the line)."""
+    if not document.citations:
+        return
+    keys = {str(item.get("id")) for item in json.loads(bib.read_text(encoding="utf-8"))} if bib else set()
+    for line, key in document.citations:
+        if key not in keys:
+            where = bib.relative_to(project_root()) if bib and bib.is_relative_to(project_root()) else bib
+            raise RenderError(f"citation @{key} is not in the bibliography ({where or 'none found'})",
+                              document.path, line)
+
+
+def french_date(value) -> str:
+    from babel.dates import format_date
+
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return format_date(value, "d MMMM y", locale="fr_FR") if isinstance(value, dt.date) else str(value)
+
+
+def timestamp(document: Document) -> int:
+    """Fixed PDF timestamp: the brief's date, else the configured default (never the clock)."""
+    value = document.meta.get("date")
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        value = dt.date.fromisoformat(decision("briefs.default_date"))
+    return calendar.timegm(value.timetuple())
+
+
+def _slug(params: dict) -> str:
+    return "-".join(re.sub(r"[^\w.-]+", "_", f"{k}-{v}") for k, v in sorted(params.items()))
+
+
+def cache_inputs(document: Document, bib: Path | None) -> list[Path]:
+    """Files whose content decides the rendered brief."""
+    files = [document.path, *(e.notebook for e in document.embeds), project_root() / "_quarto.yml"]
+    files += [bib] if bib else []
+    files += code_files("")
+    files += sorted(package_file("render", "templates").iterdir())
+    files += sorted(p for p in data_dir().rglob("*") if p.is_file())
+    facts_json = build_dir() / "facts.json"
+    files += [facts_json] if facts_json.is_file() else []
+    return files
+
+
+def cache_key(document: Document, bib: Path | None, params: dict) -> str:
+    payload = {"version": CACHE_VERSION, "params": params, "files": hash_files(cache_inputs(document, bib))}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _cached(record_path: Path, key: str) -> RenderResult | None:
+    if not record_path.is_file():
+        return None
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    if record.get("key") != key:
+        return None
+    for path, digest in record["outputs"].items():
+        if not Path(path).is_file() or file_hash(Path(path)) != digest:
+            return None
+    result = record["result"]
+    return RenderResult(**{**result, "pdf": Path(result["pdf"]), "html": Path(result["html"]), "seconds": 0.0,
+                           "cached": True})
+
+
+def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = None,
+                 session: KernelSession | None = None, force: bool = False) -> RenderResult:
+    """Render ``path`` to ``out_dir`` (default ``_output/<folder of the brief>``) as PDF and HTML.
+
+    ``session`` lets a batch share one kernel; ``params`` override the brief's parameters
+    (parameters cell or front-matter ``params``); ``force`` ignores the cache.
+    """
+    started = time.perf_counter()
+    path = Path(path).resolve()
+    document = parse(path)
+    values = check_parameters(document, params)
+    bib = bibliography(document)
+    check_citations(document, bib)
+    name = path.stem
+    relative = path.parent.relative_to(project_root()) if path.parent.is_relative_to(project_root()) else Path()
+    out_dir = Path(out_dir) if out_dir else output_dir() / relative
+    work = build_dir() / "render" / (f"{name}--{_slug(params)}" if params else name)
+    record_path = work / "cache.json"
+    key = cache_key(document, bib, values)
+    if not force:
+        hit = _cached(record_path, key)
+        if hit is not None and hit.pdf.parent == out_dir.resolve():
+            return hit
+
+    own_session = session is None
+    session = session or KernelSession(cwd=path.parent)
+    try:
+        executed = execute_document(document, session, params)
+        used = session.run("from essnum.facts import used as __u; print(__import__('json').dumps(__u()))")
+        facts_used = json.loads("".join(o.get("text", "") for o in used if o.get("output_type") == "stream"))
+    finally:
+        if own_session:
+            session.close()
+
+    echo = (project_options().get("execute") or {}).get("echo", True)
+    echo = (document.meta.get("execute") or {}).get("echo", echo)
+    extra_meta = {"date": french_date(document.meta["date"])} if "date" in document.meta else {}
+    work.mkdir(parents=True, exist_ok=True)
+    assembled = assemble(document, executed, work / f"{name}_files", f"{name}_files", echo=echo, extra_meta=extra_meta)
+    (work / f"{name}.md").write_text(assembled.markdown, encoding="utf-8")
+
+    typst_file = work / f"{name}.typ"
+    typst_file.write_text(convert.to_typst(assembled.markdown, work, bib), encoding="utf-8")
+    pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))
+    html_text = convert.to_html(assembled.markdown, work, bib)
+
+    pdf, html = (out_dir / f"{name}.pdf").resolve(), (out_dir / f"{name}.html").resolve()
+    with atomic_write(pdf, "wb") as handle:
+        handle.write(pdf_bytes)
+    with atomic_write(html, "w") as handle:
+        handle.write(html_text)
+    result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
+                          seconds=time.perf_counter() - started, cached=False, facts=facts_used,
+                          warnings=assembled.warnings)
+    record = {"key": key, "outputs": {str(pdf): file_hash(pdf), str(html): file_hash(html)},
+              "result": {**asdict(result), "pdf": str(pdf), "html": str(html)}}
+    with atomic_write(record_path, "w") as handle:
+        json.dump(record, handle, ensure_ascii=False, indent=1, sort_keys=True)
+    return result

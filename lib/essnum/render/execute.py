@@ -1,0 +1,165 @@
+"""Run a brief's cells in ONE Jupyter kernel (nbclient), reusable across documents.
+
+A :class:`KernelSession` starts a kernel once; :func:`execute_document` runs every cell and inline
+expression of a parsed brief in it, in document order, and returns their outputs. A batch of
+parameterised renders (issue 7) shares one session, so imports and loaded data are paid once.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import decision
+from .qmd import Cell, Document, Markdown, RenderError
+
+INLINE_MARK = "__essnum_inline__:"
+
+#: Run at the start of every document: figures as PNG, facts usage reset, working directory set.
+SETUP = """
+import json as __essnum_json
+import os as __essnum_os
+__essnum_os.chdir({cwd!r})
+%matplotlib inline
+from matplotlib_inline.backend_inline import set_matplotlib_formats as __essnum_formats
+__essnum_formats("png")
+import matplotlib as __essnum_mpl
+__essnum_mpl.rcParams.update({{"figure.dpi": {dpi}, "savefig.dpi": {dpi}, "figure.figsize": [6.4, 3.6]}})
+from essnum.facts import reset_used as __essnum_reset_used
+__essnum_reset_used()
+
+def __essnum_inline(thunks):
+    values = []
+    for thunk in thunks:
+        try:
+            value = thunk()
+        except Exception as error:
+            values.append({{"error": f"{{type(error).__name__}}: {{error}}"}})
+            continue
+        values.append({{"text": value if isinstance(value, str) else str(value)}})
+    print({mark!r} + __essnum_json.dumps(values))
+"""
+
+
+class KernelSession:
+    """One kernel kept alive across cells and documents (``with KernelSession() as s: s.run(code)``)."""
+
+    def __init__(self, cwd: Path | None = None, kernel_name: str = "python3"):
+        import nbformat
+        from nbclient import NotebookClient
+
+        from ..notebooks import DETERMINISTIC_ENV
+
+        os.environ.update(DETERMINISTIC_ENV)  # inherited by the kernel process
+        self._notebook = nbformat.v4.new_notebook()
+        self._client = NotebookClient(self._notebook, timeout=decision("build.cell_timeout"), kernel_name=kernel_name,
+                                      resources={"metadata": {"path": str(cwd or Path.cwd())}})
+        self._started = False
+
+    def start(self) -> KernelSession:
+        if not self._started:
+            self._client.km = self._client.create_kernel_manager()
+            self._client.start_new_kernel()
+            self._client.kc = self._client.start_new_kernel_client()
+            self._started = True
+        return self
+
+    def run(self, code: str) -> list[dict]:
+        """Execute ``code``; return its outputs (nbformat dicts). Errors raise CellExecutionError."""
+        import nbformat
+
+        self.start()
+        cell = nbformat.v4.new_code_cell(code)
+        self._notebook.cells = [cell]
+        self._client.execute_cell(cell, 0)
+        return list(cell.outputs)
+
+    def close(self) -> None:
+        if self._started:
+            self._client._cleanup_kernel()
+            self._started = False
+
+    def __enter__(self) -> KernelSession:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class Executed:
+    """Outputs of a document: per cell (by block index) and per inline expression (by block index)."""
+
+    cells: dict[int, list[dict]] = field(default_factory=dict)
+    inlines: dict[int, list[str]] = field(default_factory=dict)
+
+
+def parameter_names(document: Document) -> list[str]:
+    """Parameters a brief declares: front-matter ``params`` and the names assigned in its parameters cell."""
+    names = list((document.meta.get("params") or {}).keys())
+    cell = document.parameter_cell()
+    if cell is not None:
+        for node in ast.parse(cell.code).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return names
+
+
+def _assignments(values: dict) -> str:
+    return "\n".join(f"{name} = {value!r}" for name, value in values.items())
+
+
+def check_parameters(document: Document, params: dict | None) -> dict:
+    """Validate overrides against the declared parameters; return the defaults merged with them."""
+    params = dict(params or {})
+    declared = parameter_names(document)
+    unknown = [name for name in params if name not in declared]
+    if unknown:
+        raise RenderError(f"unknown parameter {', '.join(unknown)}; this brief declares: "
+                          f"{', '.join(declared) or 'no parameter'}", document.path)
+    return {**(document.meta.get("params") or {}), **params}
+
+
+def _error_text(error: Exception) -> str:
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
+def execute_document(document: Document, session: KernelSession, params: dict | None = None) -> Executed:
+    """Run every cell (unless ``eval: false``) and inline expression of ``document`` in ``session``."""
+    from nbclient.exceptions import CellExecutionError
+
+    values = check_parameters(document, params)
+    dpi = decision("briefs.figure_dpi")
+    session.run(SETUP.format(cwd=str(document.path.parent.resolve()), dpi=dpi, mark=INLINE_MARK))
+    front_params = document.meta.get("params") or {}
+    if front_params:
+        session.run(_assignments({**values, "params": values}))
+    parameter_cell = document.parameter_cell()
+    executed = Executed()
+    for index, block in enumerate(document.blocks):
+        if isinstance(block, Cell) and block.options.get("eval", True):
+            try:
+                executed.cells[index] = session.run(block.code)
+            except CellExecutionError as error:
+                raise RenderError(f"cell failed: {_error_text(error)}", document.path, block.line) from None
+            if block is parameter_cell and params:
+                session.run(_assignments(params))
+        elif isinstance(block, Markdown) and block.inlines:
+            thunks = ", ".join(f"lambda: ({expr})" for _, expr in block.inlines)
+            try:
+                outputs = session.run(f"__essnum_inline([{thunks}])")
+            except CellExecutionError as error:
+                raise RenderError(f"inline expression does not compile: {_error_text(error)}", document.path,
+                                  block.inlines[0][0]) from None
+            printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+            payload = next(line for line in printed.splitlines() if line.startswith(INLINE_MARK))
+            results = json.loads(payload[len(INLINE_MARK):])
+            for (line, expr), result in zip(block.inlines, results, strict=True):
+                if "error" in result:
+                    raise RenderError(f"inline expression `{expr}` failed: {result['error']}", document.path, line)
+            executed.inlines[index] = [r["text"] for r in results]
+    return executed
