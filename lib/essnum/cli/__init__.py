@@ -17,6 +17,7 @@ from . import build as _build  # noqa: E402
 from . import consultation as _consultation  # noqa: E402
 from . import data as _data  # noqa: E402
 from . import lab as _lab  # noqa: E402
+from . import render as _render  # noqa: E402
 from . import sources as _sources  # noqa: E402
 from . import territory as _territory  # noqa: E402
 
@@ -28,3 +29,5 @@ main.add_command(_sources.sources)
 main.add_command(_territory.territory)
 main.add_command(_data.data)
 main.add_command(_data.atlas)
+main.add_command(_render.render)
+main.add_command(_render.facts)

@@ -1,0 +1,124 @@
+"""``essnum render`` (briefs to PDF and HTML) and ``essnum facts`` (the registry of printable numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..paths import briefs_dir, project_root
+
+
+def _parameters(values: tuple[str, ...]) -> dict:
+    params = {}
+    for item in values:
+        if "=" not in item and ":" not in item:
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE (or NAME:VALUE, as quarto -P)", param_hint="-P")
+        name, value = item.split("=", 1) if "=" in item else item.split(":", 1)
+        params[name.strip()] = value
+    return params
+
+
+def _shown(path: Path) -> str:
+    root = project_root()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+@click.command()
+@click.argument("briefs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--engine", type=click.Choice(["auto", "quarto", "builtin"]), default="auto", show_default=True,
+              help="auto: Quarto when `quarto` is on the PATH, else the built-in renderer.")
+@click.option("-P", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a brief parameter (repeatable), as `quarto render -P`.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write PDF and HTML (default: _output/briefs/).")
+@click.option("--force", is_flag=True, help="Render even if nothing changed since the last render.")
+def render(briefs: tuple[Path, ...], engine: str, params: tuple[str, ...], output_dir: Path | None, force: bool) -> None:
+    """Render BRIEFS (default: every briefs/*.qmd) to PDF and HTML.
+
+    The built-in renderer executes all cells of all briefs in one kernel, resolves embeds and facts,
+    converts with pandoc and compiles with Typst; unchanged briefs are served from the cache.
+    Consultation briefs (headings with ids `q-…`) also get their answers exported as plain text.
+    """
+    from tqdm import tqdm
+
+    from ..consultation import export_answers
+    from ..render import KernelSession, RenderError, render as render_one
+
+    chosen = list(briefs) or sorted(briefs_dir().glob("*.qmd"))
+    if not chosen:
+        raise click.ClickException(f"no brief to render: {briefs_dir()} holds no .qmd file")
+    overrides = _parameters(params)
+    results, problems = [], []
+    session = KernelSession()
+    try:
+        for brief in tqdm(chosen, desc="render", unit="brief"):
+            try:
+                result = render_one(brief, overrides or None, output_dir, engine=engine, session=session, force=force)
+            except RenderError as error:
+                raise click.ClickException(str(error)) from None
+            results.append(result)
+            if "{#q-" in brief.read_text(encoding="utf-8"):
+                report = export_answers(brief, result.pdf.parent / f"{brief.stem}-reponses")
+                problems += [str(v) for v in report.violations]
+    finally:
+        session.close()
+    click.echo(f"{'brief':<34} {'pages':>5} {'seconds':>8}  status     output")
+    for r in results:
+        status = "cached" if r.cached else "rendered"
+        click.echo(f"{r.brief:<34} {r.pages:>5} {r.seconds:8.2f}  {status:<9}  {_shown(r.pdf)}")
+        for warning in r.warnings:
+            click.echo(f"  warning: {warning}")
+    if problems:
+        raise click.ClickException("consultation answers over the length limit:\n  " + "\n  ".join(problems))
+
+
+@click.group()
+def facts() -> None:
+    """The named numbers briefs print: list them, write build/facts.json, lock and compare."""
+
+
+@facts.command("show")
+@click.argument("keys", nargs=-1)
+def show(keys: tuple[str, ...]) -> None:
+    """Print facts (all, or those whose key starts with one of KEYS): key, French text, source."""
+    from .. import facts as registry
+
+    shown = [f for k, f in registry.registry().items() if not keys or any(k.startswith(p) for p in keys)]
+    if keys and not shown:
+        raise click.ClickException(f"no fact starts with {', '.join(keys)} (essnum facts show lists them all)")
+    for item in shown:
+        click.echo(f"{item.key:<52} {item.text:<22} {item.source}")
+
+
+@facts.command("build")
+def build_facts() -> None:
+    """Write build/facts.json: every fact, the data hashes and the git commit."""
+    from .. import facts as registry
+
+    click.echo(f"wrote {_shown(registry.write_facts_json())}")
+
+
+@facts.command("lock")
+def lock() -> None:
+    """Pin the current values of the facts the briefs use in briefs/facts.lock.json (on purpose)."""
+    from .. import facts as registry
+
+    changes = registry.lock_diff()
+    path = registry.write_lock()
+    for change in changes:
+        click.echo(f"  {change.describe()}")
+    click.echo(f"wrote {_shown(path)} ({len(registry.keys_used_by_briefs())} facts, {len(changes)} changed)")
+
+
+@facts.command("diff")
+def diff() -> None:
+    """Compare the facts the briefs use with the lock, claim by claim (exit status 1 if any differs)."""
+    from .. import facts as registry
+
+    changes = registry.lock_diff()
+    for change in changes:
+        click.echo(change.describe())
+    if changes:
+        raise SystemExit(1)
+    click.echo("every fact the briefs use matches briefs/facts.lock.json")
