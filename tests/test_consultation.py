@@ -53,6 +53,12 @@ Une réponse courte.
 ::: {.callout-note}
 Texte dans un encadré.
 :::
+
+{{< pagebreak >}}
+
+## Sources et méthodes
+
+Hors réponse.
 """
 
 BIBLIOGRAPHY = [{"id": "rs2022", "type": "report", "title": "La place du numérique dans le projet associatif en 2022",
@@ -76,10 +82,10 @@ def test_each_question_section_becomes_one_plain_text_answer(brief: Path) -> Non
     # facts resolved, emphasis dropped, citation in author-date form, figure cell, embed and cross-reference gone
     assert first.text.startswith("Seules 22\u202f% des associations se disent expérimentées (Recherches & Solidarités 2022).")
     assert "2\u202f776 responsables" in first.text  # the sub-heading's content belongs to the answer
-    for absent in ("fig-", "print", "embed", "**", "@", "{python}"):
+    for absent in ("fig-", "print", "embed", "**", "@", "{python}", "{{<"):
         assert absent not in first.text
     assert found[1].text == "Une réponse courte."
-    assert found[2].text == "Texte dans un encadré."
+    assert found[2].text == "Texte dans un encadré."  # the page break and the next section are not part of it
 
 
 def test_character_count_is_the_length_of_the_exported_text(brief: Path, tmp_path: Path) -> None:
@@ -126,6 +132,7 @@ def test_cli_exits_non_zero_naming_the_question(brief: Path, tmp_path: Path, mon
     ("Voir @fig-maturite pour le détail.", "cross-reference @fig-maturite in running text"),
     ("Calcul : `{python} 2 + 2`.", "is not a fact(\"key\") call"),
     ("Valeur `{python} fact(\"inconnu\")`.", "inconnu"),
+    ("{{< video intro.mp4 >}}", "shortcode {{< video >}} is not supported"),  # the renderer's subset applies
 ])
 def test_bad_answer_content_names_the_line(brief: Path, line: str, expected: str) -> None:
     text = brief.read_text(encoding="utf-8").replace("Une réponse courte.", line)

@@ -6,14 +6,15 @@ e.g. ``## 1.1 Quels scénarios … {#q-1-1}``; the answer is everything under th
 heading of the same or a higher level. Each answer is turned into the text to paste into the form:
 
 - inline facts `` `{python} fact("key")` `` become their French text (the same text the PDF prints);
-- code cells and ``{{< embed … >}}`` figures are left out (a form has no figures), and so are cross-references
-  to them written in parentheses, ``(@fig-…)`` or ``(voir @fig-…)``; a cross-reference elsewhere in the prose
-  is an error, since the sentence would not make sense without the figure;
+- code cells, ``{{< embed … >}}`` figures and page breaks are left out (a form has no figures), and so are
+  cross-references to figures written in parentheses, ``(@fig-…)`` or ``(voir @fig-…)``; a cross-reference
+  elsewhere in the prose is an error, since the sentence would not make sense without the figure;
 - citations ``[@key]`` become author–date references through pandoc's citeproc and the brief's bibliography;
 - markdown emphasis, lists and callouts become plain text (pandoc's ``plain`` writer, no line wrapping).
 
-Characters are counted as Unicode code points of the NFC-normalised text, spaces and line breaks included,
-which is how EUSurvey counts. The limit is ``decision("consultation.max_chars")``.
+Characters are counted as Unicode code points of the NFC-normalised text, spaces and line breaks included
+(a form that stores line breaks as CR LF counts each as two: the paragraph count of an answer is its margin).
+The limit is ``decision("consultation.max_chars")``.
 """
 
 from __future__ import annotations
@@ -25,17 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .config import decision
-from .paths import atomic_write, data_dir, output_dir, project_root
+from .paths import atomic_write, output_dir, project_root
 
 QUESTION_ID = re.compile(r"^q-[0-9a-z][0-9a-z-]*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{([^}]*)\})?\s*$")
-_FENCE = re.compile(r"^(`{3,}|~{3,})")
-_EMBED = re.compile(r"^\s*\{\{<\s*embed\s+[^>]*>\}\}\s*$")
-_INLINE_CODE = re.compile(r"`\{python\}\s*(.*?)`")
-_INLINE_FACT = re.compile(r"""^fact\(\s*(["'])([^"']+)\1\s*\)$""")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _PARENTHESISED_XREF = re.compile(r"\s*\((?:voir\s+|cf\.\s+)?@(?:fig|tbl)-[\w-]+(?:\s*(?:,|;|et)\s*@(?:fig|tbl)-[\w-]+)*\)",
                                  re.IGNORECASE)
 _BARE_XREF = re.compile(r"@(?:fig|tbl)-[\w-]+")
@@ -88,87 +84,57 @@ class ExportReport:
         return not self.violations
 
 
-def _front_matter(lines: list[str], source: Path) -> tuple[dict, int]:
-    """The YAML front matter as a dict and the index of the first body line."""
-    if not lines or lines[0].strip() != "---":
-        return {}, 0
-    for end in range(1, len(lines)):
-        if lines[end].strip() in {"---", "..."}:
-            meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-            if not isinstance(meta, dict):
-                raise ConsultationError(f"{source}:1: the front matter is not a YAML mapping")
-            return meta, end + 1
-    raise ConsultationError(f"{source}:1: the front matter opened by '---' is never closed")
+def _markdown_lines(document) -> list[tuple[int, str]]:
+    """(line number, text) of the brief's markdown; cells, embeds and page breaks are other blocks."""
+    from .render.qmd import Markdown
+
+    return [(block.line + offset, text) for block in document.blocks if isinstance(block, Markdown)
+            for offset, text in enumerate(block.text.splitlines())]
 
 
-def _code_mask(lines: list[str]) -> list[bool]:
-    """For each line, whether it belongs to a fenced block (``` or ~~~ fences, the fence lines included)."""
-    mask: list[bool] = []
+def _outside_code(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The lines that are not in a plain fenced code block (whose '#' lines are not headings)."""
+    kept: list[tuple[int, str]] = []
     fence: str | None = None
-    for line in lines:
-        marker = _FENCE.match(line)
+    for number, text in lines:
+        marker = _FENCE.match(text)
         if fence is None and marker:
             fence = marker.group(1)
-            mask.append(True)
         elif fence is not None:
-            stripped = line.strip()
+            stripped = text.strip()
             if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
                 fence = None
-            mask.append(True)
         else:
-            mask.append(False)
-    return mask
+            kept.append((number, text))
+    return kept
 
 
-def _headings(lines: list[str], in_code: list[bool], start: int) -> list[tuple[int, int, str, str | None]]:
-    """(line index, level, title, id) of every heading outside code blocks."""
-    found = []
-    for index in range(start, len(lines)):
-        heading = None if in_code[index] else _HEADING.match(lines[index])
-        if heading:
-            ident = next((a[1:] for a in (heading.group(3) or "").split() if a.startswith("#")), None)
-            found.append((index, len(heading.group(1)), heading.group(2), ident))
-    return found
+def _plain_markdown(lines: list[tuple[int, str]], source: Path, resolve_fact: Callable[[str], str]) -> str:
+    """The markdown of one answer with figure cross-references dropped and inline facts resolved."""
+    from .facts import FACT_CALL
+    from .render.qmd import INLINE_CODE
 
-
-def _section_markdown(lines: list[str], in_code: list[bool], first: int, last: int, source: Path,
-                      resolve_fact: Callable[[str], str]) -> str:
-    """The markdown of one answer with cells and embeds removed and facts resolved."""
     kept: list[str] = []
-    for index in range(first, last):
-        line, number = lines[index], index + 1
-        if in_code[index] or _EMBED.match(line):  # figures, tables and setup have no place in a plain-text answer
-            continue
-        line = _PARENTHESISED_XREF.sub("", line)
-        bare = _BARE_XREF.search(line)
+    for number, text in lines:
+        text = _PARENTHESISED_XREF.sub("", text)
+        bare = _BARE_XREF.search(text)
         if bare:
             raise ConsultationError(
                 f"{source}:{number}: cross-reference {bare.group(0)} in running text; the plain-text answer has "
                 f"no figures, so write it in parentheses, '(@{bare.group(0)[1:]})', to leave it out of the export")
 
         def inline(match: re.Match, number: int = number) -> str:
-            fact_call = _INLINE_FACT.match(match.group(1).strip())
-            if not fact_call:
-                raise ConsultationError(f"{source}:{number}: inline code `{{python}} {match.group(1)}` is not a "
+            call = FACT_CALL.fullmatch(match.group(2).strip())
+            if not call:
+                raise ConsultationError(f"{source}:{number}: inline code `{{python}} {match.group(2)}` is not a "
                                         f"fact(\"key\") call; the consultation export only resolves facts")
             try:
-                return resolve_fact(fact_call.group(2))
+                return resolve_fact(call.group(2))
             except KeyError as error:
                 raise ConsultationError(f"{source}:{number}: {error.args[0] if error.args else error}") from error
 
-        kept.append(_INLINE_CODE.sub(inline, line))
+        kept.append(INLINE_CODE.sub(inline, text))
     return "\n".join(kept).strip()
-
-
-def _bibliography(meta: dict, source: Path) -> Path:
-    """The bibliography named in the front matter (relative to the brief), else the evidence base's."""
-    named = meta.get("bibliography")
-    if isinstance(named, list):
-        named = named[0] if named else None
-    path = (source.parent / named).resolve() if named else data_dir() / "evidence" / "bibliography.json"
-    if not path.is_file():
-        raise ConsultationError(f"{source}: bibliography {path} not found")
-    return path
 
 
 def _to_plain(markdown: str, bibliography: Path, lang: str) -> str:
@@ -191,28 +157,42 @@ def _default_fact() -> Callable[[str], str]:
 
 
 def answers(brief: Path, resolve_fact: Callable[[str], str] | None = None) -> list[Answer]:
-    """The plain-text answer of every question section (heading id ``q-…``) of ``brief``, in order."""
+    """The plain-text answer of every question section (heading id ``q-…``) of ``brief``, in order.
+
+    The brief is parsed by the renderer's parser first, so syntax outside the supported Quarto subset
+    fails here too, with its line.
+    """
+    from .render.engine import bibliography
+    from .render.qmd import RenderError, parse
+
     source = Path(brief)
     if not source.is_file():
         raise ConsultationError(f"{source}: consultation brief not found")
+    try:
+        document = parse(source)
+        bib = bibliography(document)
+    except RenderError as error:
+        raise ConsultationError(str(error)) from error
+    if bib is None:
+        raise ConsultationError(f"{source}: no bibliography to resolve its citations")
     resolve_fact = resolve_fact or _default_fact()
-    lines = source.read_text(encoding="utf-8").splitlines()
-    meta, body = _front_matter(lines, source)
-    bibliography = _bibliography(meta, source)
-    lang = str(meta.get("lang", "fr-FR"))
-    in_code = _code_mask(lines)
-    headings = _headings(lines, in_code, body)
+    lines = _outside_code(_markdown_lines(document))
+    headings = [(position, len(m.group(1)), m.group(2), m.group(3) or "")
+                for position, (_, text) in enumerate(lines) if (m := _HEADING.match(text))]
     result: list[Answer] = []
     seen: dict[str, int] = {}
-    for position, (index, level, title, ident) in enumerate(headings):
-        if ident is None or not QUESTION_ID.match(ident):
+    for rank, (position, level, title, attributes) in enumerate(headings):
+        ident = next((a[1:] for a in attributes.split() if a.startswith("#")), "")
+        if not QUESTION_ID.match(ident):
             continue
+        number = lines[position][0]
         if ident in seen:
-            raise ConsultationError(f"{source}:{index + 1}: question id {ident} already used at line {seen[ident]}")
-        seen[ident] = index + 1
-        end = next((h[0] for h in headings[position + 1:] if h[1] <= level), len(lines))
-        markdown = _section_markdown(lines, in_code, index + 1, end, source, resolve_fact)
-        result.append(Answer(ident, title, _to_plain(markdown, bibliography, lang), index + 1))
+            raise ConsultationError(f"{source}:{number}: question id {ident} already used at line {seen[ident]}")
+        seen[ident] = number
+        end = next((h[0] for h in headings[rank + 1:] if h[1] <= level), len(lines))
+        markdown = _plain_markdown(lines[position + 1:end], source, resolve_fact)
+        text = _to_plain(markdown, bib, str(document.meta.get("lang", "fr-FR")))
+        result.append(Answer(ident, title, text, number))
     if not result:
         raise ConsultationError(f"{source}: no question section; mark each answer's heading with an id such as "
                                 f"{{#q-1-1}}")
