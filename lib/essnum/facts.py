@@ -352,6 +352,8 @@ class Change:
     new: dict | None
 
     def describe(self) -> str:
+        if self.new is None and self.old is None:
+            return f"{self.key}: used by a brief but defined nowhere (no evidence figure, no provider)"
         if self.new is None:
             return f"{self.key}: locked at {self.old['text']!r} but no longer defined (was {self.old['source']})"
         if self.old is None:
@@ -371,13 +373,19 @@ def lock_diff(lock: Path | None = None, keys: Iterable[str] | None = None) -> li
     for key in keys:
         new = _locked(facts[key]) if key in facts else None
         old = locked.get(key)
-        if old != new:
+        if old != new or new is None:
             changes.append(Change(key, old, new))
     return changes
 
 
 # ---------------------------------------------------------------------------------------------------
 # Providers: computed facts, wrapping the plain functions of the analysis modules
+
+
+def _evidence_value(figure_id: str):
+    from . import evidence
+
+    return evidence.figure(figure_id).value
 
 
 def _evidence_files() -> list[Path]:
@@ -403,6 +411,10 @@ def survey_facts() -> Iterator[Fact]:
     yield computed("survey.rs2022.urban_rural.min_group_size", sensitivity["minimum_group_size"], "persons",
                    "Taille de sous-groupe à partir de laquelle l'écart urbain/rural est significatif",
                    f"intervalle de Newcombe de la différence, seuil {level}, groupes de même taille", _evidence_files())
+    n = _evidence_value("rs2022.sample_size")
+    yield computed("survey.rs2022.urban_rural.min_group_share", round(100 * sensitivity["minimum_group_size"] / n, 1),
+                   "percent", "Part de l'échantillon que représente cette taille minimale de sous-groupe",
+                   "taille minimale / nombre de répondants", _evidence_files(), decimals=1)
 
 
 @provider

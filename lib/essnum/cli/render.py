@@ -104,8 +104,11 @@ def lock() -> None:
     """Pin the current values of the facts the briefs use in briefs/facts.lock.json (on purpose)."""
     from .. import facts as registry
 
-    changes = registry.lock_diff()
-    path = registry.write_lock()
+    try:
+        changes = registry.lock_diff()
+        path = registry.write_lock()
+    except registry.FactError as error:
+        raise click.ClickException(str(error)) from None
     for change in changes:
         click.echo(f"  {change.describe()}")
     click.echo(f"wrote {_shown(path)} ({len(registry.keys_used_by_briefs())} facts, {len(changes)} changed)")
@@ -116,7 +119,10 @@ def diff() -> None:
     """Compare the facts the briefs use with the lock, claim by claim (exit status 1 if any differs)."""
     from .. import facts as registry
 
-    changes = registry.lock_diff()
+    try:
+        changes = registry.lock_diff()
+    except registry.FactError as error:
+        raise click.ClickException(str(error)) from None
     for change in changes:
         click.echo(change.describe())
     if changes:
