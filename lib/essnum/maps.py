@@ -56,13 +56,11 @@ def format_number(value: float, decimals: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=_setting("locale"))
 
 
-def _decimals_for(breaks: Sequence[float], integer: bool) -> int:
-    """Fewest decimals (0 to 3) that keep every break distinct and non-zero when printed."""
-    if integer:
-        return 0
+def _decimals_for(values: Sequence[float]) -> int:
+    """Fewest decimals (0 to 3) that keep distinct values distinct and non-zero values non-zero when printed."""
     for decimals in range(4):
-        rounded = [round(b, decimals) for b in breaks]
-        if len(set(rounded)) == len(rounded) and all(r != 0 for r in rounded):
+        rounded = [round(v, decimals) for v in values]
+        if len(set(rounded)) == len(set(values)) and all(r != 0 for r, v in zip(rounded, values, strict=True) if v != 0):
             return decimals
     return 3
 
@@ -74,15 +72,16 @@ def _decimals_for(breaks: Sequence[float], integer: bool) -> int:
 class Classification:
     """Class breaks of a choropleth.
 
-    ``upper`` holds the inclusive upper bound of each class of positive values, ``minimum`` the
-    smallest classed value. Zero (when ``zero_label`` is set) and missing values get classes of their
-    own, coded ``ZERO`` (0) and ``NO_DATA`` (-1); the positive classes are numbered from 1.
+    ``upper`` holds the inclusive upper break of each class of positive values (a value above the
+    last break joins the last class); ``ranges`` the smallest and largest value observed in each class
+    when the breaks were fitted — what the legend prints, so that labels never overlap. Zero (when
+    ``zero_label`` is set) and missing values get classes of their own, coded ``ZERO`` (0) and
+    ``NO_DATA`` (-1); the positive classes are numbered from 1.
     """
 
     scheme: str
-    minimum: float
     upper: tuple[float, ...]
-    integer: bool
+    ranges: tuple[tuple[float, float], ...]
     zero_label: str | None
 
     @property
@@ -105,21 +104,14 @@ class Classification:
 
     @property
     def decimals(self) -> int:
-        """Decimals printed for values of this classification (enough to tell the breaks apart)."""
-        return _decimals_for((self.minimum, *self.upper), self.integer) if self.k else 0
+        """Decimals printed for values of this classification (enough to tell the observed values apart)."""
+        return _decimals_for(sorted({v for pair in self.ranges for v in pair})) if self.k else 0
 
     def labels(self) -> list[str]:
-        """Legend label of each positive class, bounds in French notation (``1,5 – 3,2``)."""
+        """Legend label of each positive class: its observed range in French notation (``1,5 – 3,2``)."""
         decimals = self.decimals
-        labels, lower = [], self.minimum
-        for upper in self.upper:
-            high = math.floor(upper) if self.integer else upper  # integer data: a class holds whole numbers
-            if lower == high:
-                labels.append(format_number(high, decimals))
-            else:
-                labels.append(f"{format_number(lower, decimals)} – {format_number(high, decimals)}")
-            lower = high + 1 if self.integer else upper
-        return labels
+        return [format_number(low, decimals) if low == high else f"{format_number(low, decimals)} – {format_number(high, decimals)}"
+                for low, high in self.ranges]
 
 
 def classify(values: pd.Series, *, scheme: str | None = None, k: int | None = None,
@@ -127,8 +119,9 @@ def classify(values: pd.Series, *, scheme: str | None = None, k: int | None = No
     """Class breaks for ``values`` (missing values ignored; zeros apart when ``zero_label`` is set).
 
     ``scheme`` is ``"fisher_jenks"`` or ``"quantiles"`` (default ``maps.scheme``), ``k`` the number of
-    classes (default ``maps.classes``), reduced to the number of distinct values when there are fewer.
-    Both schemes are exact, so the same values always give the same breaks.
+    classes (default ``maps.classes``), reduced to the number of distinct values when there are fewer;
+    classes left empty by tied quantiles are dropped. Both schemes are exact, so the same values
+    always give the same breaks.
     """
     scheme = scheme or _setting("scheme")
     k = k or _setting("classes")
@@ -138,22 +131,25 @@ def classify(values: pd.Series, *, scheme: str | None = None, k: int | None = No
     if zero_label is not None:
         numbers = numbers[numbers != 0]
     data = np.sort(numbers.to_numpy())
-    integer = bool(len(data)) and bool(np.all(data == np.round(data)))
     distinct = np.unique(data)
-    if len(distinct) == 0:
-        upper: tuple[float, ...] = ()
-    elif len(distinct) <= k:
-        upper = tuple(float(v) for v in distinct)
+    if len(distinct) <= k:
+        breaks = distinct
     elif scheme == "fisher_jenks":
         with warnings.catch_warnings():  # the pure-Python path is exact, just slower than numba's
             warnings.filterwarnings("ignore", message="Numba not installed")
-            upper = tuple(float(b) for b in mapclassify.FisherJenks(data, k=k).bins)
+            breaks = mapclassify.FisherJenks(data, k=k).bins
     elif scheme == "quantiles":
-        upper = tuple(float(b) for b in np.unique(mapclassify.Quantiles(data, k=k).bins))
+        breaks = mapclassify.Quantiles(data, k=k).bins
     else:
         raise ValueError(f"unknown classification scheme {scheme!r}: use 'fisher_jenks' or 'quantiles' (decisions.toml [maps] scheme)")
-    minimum = float(data[0]) if len(data) else math.nan
-    return Classification(scheme=scheme, minimum=minimum, upper=upper, integer=integer, zero_label=zero_label)
+    position = np.minimum(np.searchsorted(breaks, data, side="left"), len(breaks) - 1) if len(data) else data
+    upper, ranges = [], []
+    for i, brk in enumerate(breaks):
+        members = data[position == i]
+        if len(members):
+            upper.append(float(brk))
+            ranges.append((float(members[0]), float(members[-1])))
+    return Classification(scheme=scheme, upper=tuple(upper), ranges=tuple(ranges), zero_label=zero_label)
 
 
 def class_colours(k: int) -> list[str]:
@@ -169,9 +165,11 @@ def class_colours(k: int) -> list[str]:
 
 @dataclass
 class MapFigure:
-    """A drawn map: the matplotlib figure, its alt text and the classification it shows."""
+    """A drawn map: the matplotlib figure, its title, alt text, the classification it shows and every
+    text drawn on it (attribution lines included)."""
 
     figure: Figure
+    title: str
     alt_text: str
     classification: Classification
     texts: tuple[str, ...]
@@ -191,6 +189,9 @@ class MapFigure:
 
     def _repr_png_(self) -> bytes:
         return self.png()
+
+    def __repr__(self) -> str:  # short and stable: it is the text output stored in notebooks
+        return f"<MapFigure {self.title!r}: {self.classification.k} classe(s), {self.figure.dpi:.0f} dpi>"
 
 
 # --------------------------------------------------------------------------- drawing helpers
@@ -313,10 +314,9 @@ def _count(n: int, word: str) -> str:
     return f"{format_number(n)} {word}{'s' if n > 1 else ''}"
 
 
-def _ranked(frame: gpd.GeoDataFrame, name_column: str, n: int = 3) -> str:
+def _ranked(frame: gpd.GeoDataFrame, name_column: str, decimals: int, n: int = 3) -> str:
     top = frame.dropna(subset=["value"]).sort_values(["value", name_column], ascending=[False, True]).head(n)
     top = top[top["value"] > 0]
-    decimals = 0 if all(float(v).is_integer() for v in top["value"]) else 1
     return ", ".join(f"{name} ({format_number(v, decimals)})" for name, v in zip(top[name_column], top["value"], strict=True))
 
 
@@ -327,7 +327,7 @@ def _alt_text(subject: str, frame: gpd.GeoDataFrame, classes: pd.Series, classif
     if classification.k:
         parts.append(f"{_count(classification.k, 'classe')} ({_setting('scheme_labels')[classification.scheme]}) : "
                      + " ; ".join(classification.labels()) + ".")
-        parts.append(f"Valeurs les plus élevées : {_ranked(frame, name_column)}.")
+        parts.append(f"Valeurs les plus élevées : {_ranked(frame, name_column, classification.decimals)}.")
     zeros, missing = int((classes == ZERO).sum()), int((classes == NO_DATA).sum())
     if classification.zero_label is not None:
         parts.append(f"Classe « {classification.zero_label} » : {zeros} sur {_count(len(frame), 'unité')}.")
@@ -450,7 +450,7 @@ def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     _footer(figure, lines, 1.1)
     alt = _alt_text(f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements "
                     "d'outre-mer en encarts à gauche)", frame, classes, classification, name_column, unit, title, lines)
-    return MapFigure(figure, alt, classification, _figure_texts(figure))
+    return MapFigure(figure, title, alt, classification, _figure_texts(figure))
 
 
 def _context(context: gpd.GeoDataFrame, mapped: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -506,7 +506,7 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
                     name_column, unit, title, lines)
     if missing_note:
         alt = f"{alt} {missing_note}"
-    return MapFigure(figure, alt, classification, _figure_texts(figure))
+    return MapFigure(figure, title, alt, classification, _figure_texts(figure))
 
 
 def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame, region: str, *, title: str,
@@ -550,4 +550,4 @@ def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame,
     _footer(figure, lines, 1.1)
     alt = _alt_text(f"de la région {region} par département", frame, classes, classification, name_column,
                     unit, title, lines)
-    return MapFigure(figure, alt, classification, _figure_texts(figure))
+    return MapFigure(figure, title, alt, classification, _figure_texts(figure))
