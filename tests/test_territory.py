@@ -219,3 +219,43 @@ def test_write_outputs_stops_at_the_gate_after_writing_unplaced(tmp_path):
         territory.write_outputs(placement, tmp_path, progress=False)
     unplaced = pd.read_csv(tmp_path / "unplaced.csv", dtype=str)
     assert unplaced["commune_given"].tolist() == ["99999"] and not (tmp_path / "departements.csv").exists()
+
+
+def _atlas_folder(path, rows: list[str]):
+    path.mkdir()
+    (path / "organisations.csv").write_text("id,name,family,country,city,commune,latitude,longitude,location_source\n"
+                                            + "\n".join(rows) + "\n", encoding="utf-8")
+    (path / "links.csv").write_text("organisation_id,collective_id,collective_label,collective_kind,role,source\n"
+                                    "t1,c1,TEST collective,network,,test\n", encoding="utf-8")
+    return path
+
+
+def test_cli_writes_tables_for_an_atlas_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from essnum.cli import main
+
+    atlas = _atlas_folder(tmp_path / "atlas", [
+        "t1,TEST one,accompagnement,FR,Lille,,,,test source",
+        "t2,TEST two,tech,FR,,2A004,,,test source",
+        "t3,TEST three,reseau,BE,,,50.85,4.35,test source",
+    ])
+    result = CliRunner().invoke(main, ["territory", "--atlas", str(atlas), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "read 3, placed 3" in result.output
+    regions = pd.read_csv(tmp_path / "out" / "regions.csv", dtype={"code": str}).set_index("code")
+    assert regions.loc["94", "organisations"] == 1 and regions.loc["32", "organisations"] == 1
+
+
+def test_cli_fails_listing_unmatched_values(tmp_path):
+    from click.testing import CliRunner
+
+    from essnum.cli import main
+
+    atlas = _atlas_folder(tmp_path / "atlas", ["t1,TEST one,reseau,FR,Saint-Denis,,,,test source",
+                                                "t2,TEST two,tech,FR,,20004,,,test source"])
+    result = CliRunner().invoke(main, ["territory", "--atlas", str(atlas), "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    assert "Saint-Denis" in result.output and "'20004'" in result.output
+    assert str(atlas / "organisations.csv") in result.output
+    assert (tmp_path / "out" / "unplaced.csv").is_file() and not (tmp_path / "out" / "regions.csv").exists()

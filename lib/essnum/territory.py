@@ -475,13 +475,23 @@ def _with_density(units: pd.DataFrame, counts: pd.DataFrame, families: list[str]
     return table
 
 
+_POPULATION_SOURCES = ["insee-communes", "insee-communes-mayotte"]
+
+
+def _sourced(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Record in ``attrs["sources"]`` the declared sources a table's figures come from (maps print them)."""
+    table.attrs["sources"] = list(names)
+    return table
+
+
 def departement_counts(placement: Placement) -> pd.DataFrame:
     """Per département (all 101): population, organisations, one column per family, per 100 000
     inhabitants (``per_100000``), density_index (density / national density)."""
     per = decision("territory.per_inhabitants")
     families = families_of(placement)
     units = reference.departement_populations()[["code", "name", "region", "population", "older_estimate"]]
-    return _with_density(units, _count_by(placement.france, "departement", families), families, per)
+    table = _with_density(units, _count_by(placement.france, "departement", families), families, per)
+    return _sourced(table, [*_POPULATION_SOURCES, "insee-cog-departements"])
 
 
 def region_counts(placement: Placement) -> pd.DataFrame:
@@ -489,7 +499,8 @@ def region_counts(placement: Placement) -> pd.DataFrame:
     per = decision("territory.per_inhabitants")
     families = families_of(placement)
     units = reference.region_populations()[["code", "name", "population", "older_estimate"]]
-    return _with_density(units, _count_by(placement.france, "region", families), families, per)
+    table = _with_density(units, _count_by(placement.france, "region", families), families, per)
+    return _sourced(table, [*_POPULATION_SOURCES, "insee-cog-regions"])
 
 
 def commune_counts(placement: Placement) -> pd.DataFrame:
@@ -502,7 +513,7 @@ def commune_counts(placement: Placement) -> pd.DataFrame:
     units = commune_table().loc[counts.index, ["code", "name", "departement", "region", "pmun", "older_estimate"]]
     table = units.rename(columns={"pmun": "population"}).reset_index(drop=True).merge(counts, left_on="code", right_index=True)
     table[f"per_{per}"] = table["organisations"] / table["population"] * per
-    return table.sort_values("code", ignore_index=True)
+    return _sourced(table.sort_values("code", ignore_index=True), _POPULATION_SOURCES)
 
 
 def nuts_counts(placement: Placement, level: int) -> pd.DataFrame:
@@ -521,7 +532,7 @@ def nuts_counts(placement: Placement, level: int) -> pd.DataFrame:
     table = units.merge(counts, left_on="code", right_index=True, how="right")
     table["population"] = table["code"].map(french).astype("Int64")
     table[f"per_{per}"] = table["organisations"] / table["population"] * per
-    return table.sort_values("code", ignore_index=True)
+    return _sourced(table.sort_values("code", ignore_index=True), [*_POPULATION_SOURCES, f"nuts-2021-20m-level-{level}"])
 
 
 def country_counts(placement: Placement) -> pd.DataFrame:
@@ -545,7 +556,7 @@ def country_counts(placement: Placement) -> pd.DataFrame:
     table["pop_est"] = table["pop_est"].astype("Int64")
     table["pop_year"] = table["pop_year"].astype("Int64")
     table[f"per_{per}"] = table["organisations"] / table["pop_est"] * per
-    return table
+    return _sourced(table, ["naturalearth-countries"])
 
 
 def location_quotients(counts: pd.DataFrame, families: list[str]) -> pd.DataFrame:
@@ -700,7 +711,7 @@ def read_commune_points(path: str | Path) -> pd.DataFrame:
 
 
 def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.DataFrame | None = None,
-                  allow_unmatched: bool = False, progress: bool = True) -> list[Path]:
+                  allow_unmatched: bool = False, progress: bool = True, notes: dict | None = None) -> list[Path]:
     """Write the placement and every territorial table of ``placement`` into ``out_dir``.
 
     Always: ``organisations.csv`` (every row read, with its placement) and ``unplaced.csv`` (rows not
@@ -708,7 +719,8 @@ def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.
     ``allow_unmatched``), and the tables follow: ``communes.csv``; ``departements.csv`` (with the
     distance to support), ``regions.csv``, ``nuts1/2/3.csv``, ``countries.csv``, each also a layer of
     ``territory.gpkg`` (France in EPSG:4326, Europe in ``territory.europe_crs``);
-    ``location_quotients_{departements,regions}.csv``, ``concentration.csv``, ``summary.json``.
+    ``location_quotients_{departements,regions}.csv``, ``concentration.csv``, ``summary.json`` (counts,
+    centre method, attribution lines, plus ``notes``).
     """
     import json
 
@@ -775,6 +787,7 @@ def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.
                 "attribution_europe": attribution("nuts-2021-20m-level-3", "naturalearth-countries"),
                 "country_population_year": int(reference.countries()["pop_year"].iloc[0]),
                 "support_families": decision("territory.support_families"),
+                **(notes or {}),
             }
             with atomic_write(out / "summary.json", "w") as handle:
                 json.dump(summary, handle, indent=1, ensure_ascii=False, sort_keys=True)
@@ -799,4 +812,7 @@ def build_territory(atlas_directory: str | Path | None, out_dir: str | Path,
     source_file = Path(atlas.directory) / "organisations.csv"
     placement = place(atlas.organisations, source_file)
     points = read_commune_points(commune_points) if commune_points else None
-    return placement, write_outputs(placement, out_dir, points, allow_unmatched, progress)
+    rejected = atlas.rejected.get("organisations")
+    notes = {"atlas_rows_rejected_by_validation": 0 if rejected is None else len(rejected),
+             "commune_points": str(commune_points) if commune_points else None}
+    return placement, write_outputs(placement, out_dir, points, allow_unmatched, progress, notes)
