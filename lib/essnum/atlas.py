@@ -58,13 +58,14 @@ def schema_path(table: str) -> Path:
 def load_atlas(directory: Path | str | None = None) -> Atlas:
     """Load and validate the atlas in ``directory`` (default: the embedded ``data/atlas``).
 
-    Never raises on bad rows: check ``atlas.ok`` / ``atlas.report`` (``essnum atlas check DIR`` prints it).
+    Raises ``FileNotFoundError`` only when the folder does not exist; bad files and rows are reported,
+    never raised: check ``atlas.ok`` / ``atlas.report`` (``essnum atlas check DIR`` prints it).
     """
     directory = atlas_dir() if directory is None else Path(directory)
-    report = Report()
     if not directory.is_dir():
-        report.extra_problems.append(Problem(str(directory), None, None, "atlas folder not found",
-                                             "give a folder holding organisations.csv and links.csv"))
+        raise FileNotFoundError(f"atlas folder not found: {directory} — give a folder holding organisations.csv "
+                                "and links.csv (see docs/atlas-format.md)")
+    report = Report()
     tables: dict[str, TableResult] = {}
     for name in TABLES:
         path = directory / f"{name}.csv"
@@ -78,19 +79,16 @@ def load_atlas(directory: Path | str | None = None) -> Atlas:
     organisations, links = tables["organisations"], tables["links"]
     _check_coordinates(organisations)
     report.extra_problems += _unsourced_locations(organisations)
-    known = organisations.data["id"]
-    hint = "add the organisation to organisations.csv, or fix the id (rows rejected from organisations " \
-           "count as missing)"
     if "collectives" in tables:
         collectives = tables["collectives"]
-        collectives.reject_unknown("organisation_id", known, "an id of organisations.csv", hint)
-        links.reject_unknown("organisation_id", known, "an id of organisations.csv", hint)
+        _check_organisation_refs(collectives, organisations)
+        _check_organisation_refs(links, organisations)
         links.reject_unknown("collective_id", collectives.data["collective_id"], "a collective_id of collectives.csv",
                              "describe the collective in collectives.csv, or fix the id")
         _check_link_labels(links, collectives.data.set_index("collective_id")[["label", "kind"]], "collectives.csv")
         collectives_frame = collectives.data
     else:
-        links.reject_unknown("organisation_id", known, "an id of organisations.csv", hint)
+        _check_organisation_refs(links, organisations)
         described = links.data.drop_duplicates("collective_id").set_index("collective_id")
         described = described[["collective_label", "collective_kind"]].set_axis(["label", "kind"], axis=1)
         _check_link_labels(links, described, "its first row in links.csv")
@@ -103,6 +101,30 @@ def load_atlas(directory: Path | str | None = None) -> Atlas:
                  collectives=collectives_frame.reset_index(drop=True),
                  families=families.data.reset_index(drop=True),
                  report=report)
+
+
+def _check_organisation_refs(child: TableResult, organisations: TableResult) -> None:
+    """Set aside rows of ``child`` whose ``organisation_id`` is not a kept organisation.
+
+    Unknown ids are errors; ids of rejected organisations are warnings (the error is on that row); when
+    organisations.csv is unreadable, one warning covers every row (its file error already fails the check).
+    """
+    name = organisations.path.name
+    if organisations.file_error is not None:
+        child.reject(pd.Series(True, index=child.data.index), "organisation_id", f"not checked: {name} is unreadable",
+                     "fix organisations.csv first", severity="warning",
+                     summary=f"all {child.kept} rows set aside: {name} could not be read")
+        return
+    ids = child.data["organisation_id"]
+    rejected_rows = organisations.rejected.dropna(subset=["id"]).drop_duplicates("id").set_index("id")["row"] \
+        if "id" in organisations.rejected.columns else pd.Series(dtype="int64")
+    known = set(organisations.data["id"])
+    set_aside = ids.notna() & ~ids.isin(known).fillna(False).astype(bool) & ids.isin(set(rejected_rows.index))
+    child.reject(set_aside, "organisation_id",
+                 ids[set_aside].map(lambda oid: f"organisation {oid!r} was rejected ({name} row {rejected_rows[oid]})"),
+                 f"fix that row of {name}; this row is set aside meanwhile", severity="warning")
+    child.reject_unknown("organisation_id", known, f"an id of {name}",
+                         f"add the organisation to {name}, or fix the id")
 
 
 def _families_match_schema(families: TableResult) -> list[Problem]:

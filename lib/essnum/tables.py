@@ -97,10 +97,17 @@ class TableResult:
     def counts(self) -> dict[str, int]:
         return {"read": self.read, "kept": self.kept, "rejected": self.rejected_count}
 
-    def reject(self, mask: pd.Series, field_name: str | None, messages: pd.Series | str, hint: str = "") -> None:
+    @property
+    def file_error(self) -> Problem | None:
+        """The problem that made the whole file unreadable (encoding, delimiter, missing columns), if any."""
+        return next((p for p in self.errors if p.row is None), None)
+
+    def reject(self, mask: pd.Series, field_name: str | None, messages: pd.Series | str, hint: str = "",
+               severity: str = "error", summary: str | None = None) -> None:
         """Move the kept rows where ``mask`` is true to ``rejected`` (used for cross-table checks).
 
-        ``mask`` is aligned on ``data``'s index (line numbers); ``messages`` is one message or one per row.
+        ``mask`` is aligned on ``data``'s index (line numbers); ``messages`` is one message or one per row
+        (the rows' ``reason``). One problem per row, or a single one saying ``summary`` when given.
         """
         mask = mask.reindex(self.data.index, fill_value=False).astype(bool)
         if not mask.any():
@@ -111,15 +118,17 @@ class TableResult:
         else:
             messages = messages.reindex(rows)
         reasons = [f"{field_name}: {m}" if field_name else str(m) for m in messages]
-        self.problems.extend(Problem(str(self.path), int(r), field_name, str(m), hint)
-                             for r, m in zip(rows, messages))
+        if summary:
+            self.problems.append(Problem(str(self.path), None, field_name, summary, hint, severity))
+        else:
+            self.problems.extend(Problem(str(self.path), int(r), field_name, str(m), hint, severity)
+                                 for r, m in zip(rows, messages))
         source = self.raw if self.raw is not None else self.data.astype("string")
         moved = source.loc[rows].copy()
         moved.insert(0, "row", rows.astype("int64"))
         moved["reason"] = reasons
         self.rejected = pd.concat([self.rejected, moved.reset_index(drop=True)], ignore_index=True)
         self.data = self.data.loc[~mask]
-
 
     def reject_unknown(self, field_name: str, known, what: str, hint: str) -> None:
         """Reject kept rows whose non-empty ``field_name`` is not in ``known`` (a cross-table reference)."""
