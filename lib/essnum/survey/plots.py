@@ -76,7 +76,7 @@ def sensitivity_plot(table: pd.DataFrame, title: str, group1: str, group2: str) 
     ax.set_xlabel(f"Part supposée des « {group1} » parmi les répondants (non publiée)")
     ax.set_ylabel("Écart (points de pourcentage)")
     ax.set_ylim(min(0, table["low"].min()) - 2, table["high"].max() + 2)
-    ax.legend(frameon=False, loc="lower center")
+    fig.legend(frameon=False, loc="outside upper right", ncols=2)
     ax.set_title(title, loc="left")
     return fig
 
