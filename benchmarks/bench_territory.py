@@ -143,6 +143,8 @@ def main() -> None:
     naive_seconds = time.perf_counter() - started
     check = np.bincount(truth[:m], minlength=len(deps))
     assert all(naive_dep.get(code, 0) == check[i] for i, code in enumerate(deps["code"]))
+    region_check = np.bincount(region_of[truth[:m]], minlength=len(region_codes))
+    assert all(naive_region.get(code, 0) == region_check[i] for i, code in enumerate(region_codes))
     ratio = (naive_seconds / m) / (fast_seconds / args.points)
     print(f"NAIVE {m:,} points: per-point loop {naive_seconds:.2f} s wall "
           f"(≈{naive_seconds / m * args.points:,.0f} s extrapolated to {args.points:,}); "

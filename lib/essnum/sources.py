@@ -17,7 +17,6 @@ The sha256 is verified wherever the file comes from. A mirror file whose hash di
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tomllib
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .build import file_hash
 from .paths import data_dir, project_root
 
 MIRROR_ENV = "ESSNUM_MIRROR"
@@ -154,18 +154,10 @@ def cache_dir() -> Path:
     return Path(pooch.os_cache("essnum"))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @lru_cache(maxsize=256)
 def _verified(path: Path, size: int, mtime_ns: int) -> str:
     """sha256 of a file, remembered per (path, size, mtime) so repeated fetches do not re-hash."""
-    return sha256_of(path)
+    return file_hash(path)
 
 
 def _actual_hash(path: Path) -> str:
