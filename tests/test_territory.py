@@ -68,11 +68,12 @@ def test_paris_lyon_marseille_arrondissements_roll_up():
 def test_coordinates_are_joined_to_departements_and_nuts():
     table = placed([{"country": "FR", "latitude": "45.764", "longitude": "4.8357"},  # Lyon
                     {"country": "BE", "latitude": "50.85", "longitude": "4.35"},  # Brussels
-                    {"country": "DE"}])
+                    {"country": "DE"}, {"country": "BE", "city": "Bruxelles"}])
     assert table.loc["t0", "departement"] == "69" and table.loc["t0", "method"] == "coordinates"
     assert pd.isna(table.loc["t0", "commune"])  # no commune boundaries in the reference data
     assert table.loc["t1", "nuts2"] == "BE10" and table.loc["t1", "status"] == "placed"
     assert table.loc["t2", "status"] == "country only"
+    assert table.loc["t3", "status"] == "country only" and "only French commune names" in table.loc["t3", "reason"]
 
 
 def test_unmatched_values_fail_loudly_listing_every_one_with_the_file():

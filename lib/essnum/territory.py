@@ -396,8 +396,11 @@ def place(organisations: pd.DataFrame, source_file: str | Path = "organisations.
     ok = out["status"].isna()
     out.loc[ok & in_france, "status"] = "placed"
     out.loc[ok & ~is_france & out["nuts3"].notna(), "status"] = "placed"
-    out.loc[ok & ~is_france & out["nuts3"].isna() & country.notna(), "status"] = "country only"
-    out.loc[ok & ~is_france & out["nuts3"].isna() & country.notna(), "method"] = "country"
+    country_only = ok & ~is_france & out["nuts3"].isna() & country.notna()
+    out.loc[country_only, "status"] = "country only"
+    out.loc[country_only, "method"] = "country"
+    out.loc[country_only & city.notna(), "reason"] = "city not used: only French commune names are in the reference data"
+    out.loc[country_only & has_point, "reason"] = "coordinates outside the NUTS 2021 coverage: placed by country"
     fail(ok & ~is_france & country.isna(), "no location", "no country, commune, city or coordinates")
     fail(ok & is_france, "no location", "no commune, city or coordinates")
     placed = out["status"].isin(["placed", "country only"])
