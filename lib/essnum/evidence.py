@@ -88,8 +88,12 @@ def seeds_dir() -> Path:
 # --------------------------------------------------------------------------- loading
 
 
+def _directory(directory: Path | str | None) -> Path:
+    return evidence_dir() if directory is None else Path(directory)
+
+
 def _table(name: str, directory: Path | None) -> TableResult:
-    directory = evidence_dir() if directory is None else Path(directory)
+    directory = _directory(directory)
     return read_table(directory / f"{name}.csv", directory / f"{name}.schema.json")
 
 
@@ -127,7 +131,7 @@ def figures(directory: Path | None = None) -> pd.DataFrame:
 
     ``value``/``value_max`` are floats (``value_max`` is NA except for ranges); text columns are strings.
     """
-    directory = evidence_dir() if directory is None else Path(directory)
+    directory = _directory(directory)
     stamps = (_stamp(directory / "figures.csv"), _stamp(directory / "figures.schema.json"))
     return _cached_figures(str(directory.resolve()), stamps).copy()
 
@@ -142,7 +146,7 @@ def figure(figure_id: str, directory: Path | None = None) -> Figure:
         prefix = figure_id.split(".")[0] + "."
         close += [k for k in known if k.startswith(prefix) and k not in close][: max(0, 8 - len(close))]
         hint = f"; closest: {', '.join(close)}" if close else ""
-        where = (evidence_dir() if directory is None else Path(directory)) / "figures.csv"
+        where = _directory(directory) / "figures.csv"
         raise KeyError(f"no figure {figure_id!r} in {where}{hint}")
     row = match.iloc[0]
     return Figure(
@@ -201,7 +205,7 @@ def _read_bibliography(path: Path) -> tuple[list[dict], list[Problem]]:
 
 def bibliography(directory: Path | None = None) -> dict[str, dict]:
     """The CSL-JSON items of ``bibliography.json``, keyed by id, in file order."""
-    directory = evidence_dir() if directory is None else Path(directory)
+    directory = _directory(directory)
     items, problems = _read_bibliography(directory / "bibliography.json")
     if problems:
         raise EvidenceError(problems)
@@ -253,7 +257,7 @@ def check_evidence(directory: Path | None = None, seeds: Path | None = None) -> 
     Returns ``essnum.tables.Problem`` items (file, row, field, message, hint, severity); empty when all is well.
     Rows are line numbers in the CSV files, and 1-based item positions in ``bibliography.json``.
     """
-    directory = evidence_dir() if directory is None else Path(directory)
+    directory = _directory(directory)
     figures_result = _table("figures", directory)
     proposals_result = _table("proposals", directory)
     items, problems = _read_bibliography(directory / "bibliography.json")
