@@ -151,3 +151,10 @@ def test_duplicate_or_missing_question_ids_are_errors(brief: Path) -> None:
     brief.write_text(text.replace("{#q-", "{#x-"), encoding="utf-8")
     with pytest.raises(ConsultationError, match="no question section"):
         answers(brief, FACTS.__getitem__)
+
+
+def test_answers_go_beside_the_rendered_pdf_by_default() -> None:
+    from essnum.consultation import default_out_dir
+    from essnum.paths import briefs_dir, output_dir
+
+    assert default_out_dir(briefs_dir() / "reponse.qmd") == output_dir() / "briefs" / "reponse-reponses"

@@ -205,6 +205,13 @@ def check_lengths(source: Path, found: list[Answer], limit: int | None = None) -
     return [LengthViolation(Path(source), a, limit) for a in found if a.characters > limit]
 
 
+def default_out_dir(brief: Path) -> Path:
+    """``<stem>-reponses/`` beside the rendered PDF (``_output/briefs/`` for ``briefs/x.qmd``), as ``essnum render``."""
+    folder = Path(brief).resolve().parent
+    relative = folder.relative_to(project_root()) if folder.is_relative_to(project_root()) else Path()
+    return output_dir() / relative / f"{Path(brief).stem}-reponses"
+
+
 def export_answers(brief: Path, out_dir: Path | None = None, limit: int | None = None,
                    resolve_fact: Callable[[str], str] | None = None) -> ExportReport:
     """Write one ``<question id>.txt`` per answer and ``answers.csv`` (id, title, characters, limit, within limit).
@@ -214,7 +221,7 @@ def export_answers(brief: Path, out_dir: Path | None = None, limit: int | None =
     """
     brief = Path(brief)
     limit = int(decision("consultation.max_chars")) if limit is None else limit
-    out_dir = Path(out_dir) if out_dir else output_dir() / "consultation" / brief.stem
+    out_dir = Path(out_dir) if out_dir else default_out_dir(brief)
     found = answers(brief, resolve_fact)
     files: list[Path] = []
     for answer in found:

@@ -19,7 +19,7 @@ def _shown(path: Path) -> str:
 @click.command()
 @click.argument("brief", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the answers (default: _output/consultation/<brief name>/).")
+              help="Folder for the answers (default: _output/briefs/<brief name>-reponses/, beside the PDF).")
 @click.option("--max-chars", type=click.IntRange(min=1),
               help="Character limit per answer (default: decisions.toml [consultation] max_chars).")
 def consultation(brief: Path | None, out_dir: Path | None, max_chars: int | None) -> None:
