@@ -175,3 +175,28 @@ def test_files_inside_an_archive_are_extracted_and_verified(tmp_path, cache, htt
     path, where = locate(src, tmp_path / "empty")
     assert (path, where) == (cache / "shapes" / "x.shp", "download")
     assert (cache / "shapes" / "x.dbf").read_bytes() == b"table bytes"
+
+
+def test_cli_list_and_verify(tmp_path, cache, monkeypatch):
+    from click.testing import CliRunner
+
+    from essnum.cli import main
+
+    listed = CliRunner().invoke(main, ["sources", "list"])
+    assert listed.exit_code == 0 and "© EuroGeographics for the administrative boundaries" in listed.output
+    mirror = tmp_path / "mirror"
+    (mirror / "insee-population").mkdir(parents=True)
+    (mirror / "insee-population" / "regions.csv").write_bytes(b"tampered")
+    result = CliRunner().invoke(main, ["sources", "verify", "insee-cog-regions", "insee-communes", "--mirror", str(mirror)])
+    assert result.exit_code != 0
+    assert "MISMATCH" in result.output and "MISSING" in result.output
+    assert "e3f74a92d87f8ca72f08c8b4299d38fb11323f1c9b2fea7105d09801490a7e4e" in result.output
+
+
+def test_cli_fetch_reports_unavailable_sources(tmp_path, cache, offline):
+    from click.testing import CliRunner
+
+    from essnum.cli import main
+
+    result = CliRunner().invoke(main, ["sources", "fetch", "insee-cog-regions", "--mirror", str(tmp_path / "none")])
+    assert result.exit_code != 0 and "FAILED insee-cog-regions" in result.output and "ESSNUM_MIRROR" in result.output
