@@ -100,6 +100,7 @@ def read_beneficiaries(path: Path | str) -> Beneficiaries:
                   result.data["legal_category"].map(lambda c: f"unknown INSEE legal category {c!r}"),
                   f"check the code in Sirene, or add it with its ESS status to {_funding_dir() / 'legal_categories.csv'}")
     result.data = result.data.join(classes[~unknown])
+    result.rejected = result.rejected.sort_values("row", kind="stable").reset_index(drop=True)
     result.problems.sort(key=lambda p: (p.row or 0, p.field or ""))
     return Beneficiaries(result)
 

@@ -19,6 +19,7 @@ from . import data as _data  # noqa: E402
 from . import lab as _lab  # noqa: E402
 from . import render as _render  # noqa: E402
 from . import sources as _sources  # noqa: E402
+from . import survey as _survey  # noqa: E402
 from . import territory as _territory  # noqa: E402
 
 main.add_command(_build.build)
@@ -31,3 +32,5 @@ main.add_command(_data.data)
 main.add_command(_data.atlas)
 main.add_command(_render.render)
 main.add_command(_render.facts)
+main.add_command(_survey.survey)
+main.add_command(_survey.funding)
