@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,8 +124,11 @@ def check_parameters(document: Document, params: dict | None) -> dict:
     return {**(document.meta.get("params") or {}), **params}
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _error_text(error: Exception) -> str:
-    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    lines = [line for line in ANSI.sub("", str(error)).strip().splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__
 
 
