@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .build import Step, code_files
 from .notebooks import execute_notebook, research_notebooks
-from .paths import build_dir, data_dir
+from .paths import briefs_dir, build_dir, data_dir, package_file, project_root
 
 
 def _data_files() -> list[Path]:
@@ -27,6 +27,30 @@ def _territory() -> list[Path]:
     from .territory import build_territory
 
     return build_territory(None, build_dir() / "territory", progress=False)[1]
+
+
+def _facts() -> list[Path]:
+    from .facts import write_facts_json
+
+    return [write_facts_json()]
+
+
+def _briefs() -> list[Path]:
+    from .render import export_consultation, render_briefs
+
+    briefs = sorted(briefs_dir().glob("*.qmd"))
+    outputs: list[Path] = []
+    for brief, result in zip(briefs, render_briefs(briefs, progress=False), strict=True):
+        outputs += [result.pdf, result.html]
+        report = export_consultation(brief, result)
+        if report is not None and not report.ok:
+            raise SystemExit("consultation answers over the length limit:\n  " + "\n  ".join(map(str, report.violations)))
+    return outputs
+
+
+def _brief_inputs() -> list[Path]:
+    return [*briefs_dir().glob("*.qmd"), *research_notebooks(), *_data_files(), *code_files(""),
+            project_root() / "_quarto.yml", *package_file("render", "templates").iterdir()]
 
 
 def _notebook_step(notebook: Path) -> Step:
@@ -52,4 +76,7 @@ def steps() -> list[Step]:
                                    *code_files("territory", "reference", "sources", "atlas")], _territory,
              "place the embedded atlas in communes, départements, régions, NUTS; densities and distances"),
         *(_notebook_step(nb) for nb in research_notebooks()),
+        Step("facts", lambda: [*_data_files(), *code_files("")], _facts,
+             "every printable number with its French text and source: build/facts.json"),
+        Step("briefs", _brief_inputs, _briefs, "render briefs/*.qmd to PDF and HTML (_output/briefs/)"),
     ]

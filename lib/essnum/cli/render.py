@@ -40,29 +40,19 @@ def render(briefs: tuple[Path, ...], engine: str, params: tuple[str, ...], outpu
     converts with pandoc and compiles with Typst; unchanged briefs are served from the cache.
     Consultation briefs (headings with ids `q-…`) also get their answers exported as plain text.
     """
-    from tqdm import tqdm
-
-    from ..consultation import export_answers
-    from ..render import KernelSession, RenderError, render as render_one
+    from ..render import RenderError, export_consultation, render_briefs
 
     chosen = list(briefs) or sorted(briefs_dir().glob("*.qmd"))
     if not chosen:
         raise click.ClickException(f"no brief to render: {briefs_dir()} holds no .qmd file")
-    overrides = _parameters(params)
-    results, problems = [], []
-    session = KernelSession()
     try:
-        for brief in tqdm(chosen, desc="render", unit="brief"):
-            try:
-                result = render_one(brief, overrides or None, output_dir, engine=engine, session=session, force=force)
-            except RenderError as error:
-                raise click.ClickException(str(error)) from None
-            results.append(result)
-            if "{#q-" in brief.read_text(encoding="utf-8"):
-                report = export_answers(brief, result.pdf.parent / f"{brief.stem}-reponses")
-                problems += [str(v) for v in report.violations]
-    finally:
-        session.close()
+        results = render_briefs(chosen, _parameters(params) or None, output_dir, engine=engine, force=force)
+    except RenderError as error:
+        raise click.ClickException(str(error)) from None
+    problems = []
+    for brief, result in zip(chosen, results, strict=True):
+        report = export_consultation(brief, result)
+        problems += [str(v) for v in report.violations] if report else []
     click.echo(f"{'brief':<34} {'pages':>5} {'seconds':>8}  status     output")
     for r in results:
         status = "cached" if r.cached else "rendered"

@@ -1,7 +1,8 @@
 """Render policy briefs (``briefs/*.qmd``) to PDF and HTML: Quarto when installed, else the built-in path.
 
 * :func:`render_brief` — built-in path for one brief (cached; ``session`` shares a kernel in batches).
-* :func:`render` — one brief by whichever engine is available (:mod:`.quarto` when ``quarto`` is on PATH).
+* :func:`render` — one brief by whichever engine is available (:mod:`.quarto` when ``quarto`` is on PATH);
+  :func:`render_briefs` — several, sharing one kernel.
 * :class:`KernelSession` — one Jupyter kernel reused across documents (issue 7 batch renders).
 * :func:`table` — display a DataFrame as a markdown table in a brief cell (both engines read it).
 """
@@ -9,8 +10,8 @@
 from .engine import RenderResult, render_brief
 from .execute import KernelSession
 from .qmd import RenderError, UnsupportedSyntax, parse
-from .quarto import quarto_available, render, render_with_quarto
+from .quarto import export_consultation, quarto_available, render, render_briefs, render_with_quarto
 from .tables import table
 
-__all__ = ["KernelSession", "RenderError", "RenderResult", "UnsupportedSyntax", "parse", "quarto_available", "render",
-           "render_brief", "render_with_quarto", "table"]
+__all__ = ["KernelSession", "export_consultation", "RenderError", "RenderResult", "UnsupportedSyntax", "parse", "quarto_available", "render",
+           "render_brief", "render_briefs", "render_with_quarto", "table"]

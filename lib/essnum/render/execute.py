@@ -46,7 +46,10 @@ def __essnum_inline(thunks):
 
 
 class KernelSession:
-    """One kernel kept alive across cells and documents (``with KernelSession() as s: s.run(code)``)."""
+    """One kernel kept alive across cells and documents (``with KernelSession() as s: s.run(code)``).
+
+    The kernel is started by the first :meth:`run` and shut down by :meth:`close` (or leaving ``with``).
+    """
 
     def __init__(self, cwd: Path | None = None, kernel_name: str = "python3"):
         import nbformat
@@ -84,7 +87,7 @@ class KernelSession:
             self._started = False
 
     def __enter__(self) -> KernelSession:
-        return self.start()
+        return self  # the kernel starts at the first run(): a batch served from the cache never starts one
 
     def __exit__(self, *exc) -> None:
         self.close()

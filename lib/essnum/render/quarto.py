@@ -50,3 +50,24 @@ def render(path: Path, params: dict | None = None, out_dir: Path | None = None, 
             raise RenderError("engine 'quarto' asked for, but quarto is not on the PATH")
         return render_with_quarto(path, params, out_dir)
     return render_brief(path, params, out_dir, session=session, force=force)
+
+
+def render_briefs(paths: list[Path], params: dict | None = None, out_dir: Path | None = None, engine: str = "auto",
+                  force: bool = False, progress: bool = True) -> list[RenderResult]:
+    """Render several briefs; the built-in path runs them all in one kernel (started only if needed)."""
+    from tqdm import tqdm
+
+    with KernelSession() as session:
+        return [render(path, params, out_dir, engine=engine, session=session, force=force)
+                for path in tqdm(paths, desc="render", unit="brief", disable=not progress)]
+
+
+def export_consultation(brief: Path, result: RenderResult):
+    """For a consultation brief (headings with ids ``q-…``), write each answer as plain text next to the PDF
+    (``<brief>-reponses/``) and return the export report (``.violations``: answers over the length limit);
+    ``None`` for other briefs."""
+    from ..consultation import export_answers
+
+    if "{#q-" not in Path(brief).read_text(encoding="utf-8"):
+        return None
+    return export_answers(brief, result.pdf.parent / f"{Path(brief).stem}-reponses")
