@@ -260,3 +260,12 @@ def test_cli_fails_listing_unmatched_values(tmp_path):
     assert "Saint-Denis" in result.output and "'20004'" in result.output
     assert str(atlas / "organisations.csv") in result.output
     assert (tmp_path / "out" / "unplaced.csv").is_file() and not (tmp_path / "out" / "regions.csv").exists()
+
+
+def test_an_atlas_without_rows_gives_empty_but_complete_tables(tmp_path):
+    empty = pd.DataFrame({c: pd.Series([], dtype="string") for c in ["id", "name", "country"]})
+    placement = territory.place(empty)
+    assert placement.counts()["read"] == 0
+    territory.write_outputs(placement, tmp_path, progress=False)
+    assert len(pd.read_csv(tmp_path / "departements.csv")) == 101
+    assert pd.read_csv(tmp_path / "concentration.csv")["organisations"].tolist() == [0, 0]

@@ -464,7 +464,7 @@ def families_of(placement: Placement) -> list[str]:
 def _count_by(frame: pd.DataFrame, key: str, families: list[str]) -> pd.DataFrame:
     table = pd.crosstab(frame[key], _family_column(frame)).reindex(columns=families, fill_value=0)
     table.insert(0, "organisations", table.sum(axis=1))
-    table.index.name = "code"
+    table.index.name = None
     table.columns.name = None
     return table
 
