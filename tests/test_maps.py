@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.colors
+import matplotlib.text
 import pandas as pd
 import pytest
 
@@ -189,3 +190,38 @@ def test_europe_map_draws_countries_outside_the_table_as_context_and_names_missi
     assert "Non représentés (absents du fond de carte) : MT." in drawn.texts
     assert "MT" in drawn.alt_text
     assert drawn.classification.k == 3
+
+
+def _texts_outside_figure(drawn: maps.MapFigure) -> list[str]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(drawn.figure)
+    canvas.draw()
+    renderer, box = canvas.get_renderer(), drawn.figure.bbox
+    outside = []
+    for text in drawn.figure.findobj(matplotlib.text.Text):
+        if text.get_text() and text.get_visible():
+            extent = text.get_window_extent(renderer)
+            if extent.x0 < box.x0 - 1 or extent.x1 > box.x1 + 1 or extent.y0 < box.y0 - 1 or extent.y1 > box.y1 + 1:
+                outside.append(text.get_text())
+    return outside
+
+
+def test_every_text_fits_in_the_figure_even_with_long_labels_and_many_source_lines(values, departements):
+    drawn = maps.france_map(values, "density", departements, zero_label="Aucune organisation localisée dans l'atlas",
+                            sources=["Données : première ligne ajoutée", "Données : deuxième ligne ajoutée"], **LABELS)
+    assert _texts_outside_figure(drawn) == []
+    for code in ("84", "04"):
+        assert _texts_outside_figure(maps.region_map(values, "density", departements, code, **LABELS)) == []
+
+
+def test_departement_map_zooms_on_paris_and_petite_couronne(france):
+    zoom = [ax for ax in france.figure.axes if ax.get_title(loc="left") == decision("maps.zoom_label")]
+    assert len(zoom) == 1 and zoom[0].collections
+
+
+def test_europe_legend_names_the_context_grey():
+    drawn = maps.europe_map(_table(["FR", "BE"], [1.0, 2.0]), "density", reference.countries(),
+                            geometry_code="iso_a2", **LABELS)
+    entries = [t.get_text() for t in drawn.figure.axes[-1].get_legend().get_texts()]
+    assert entries[-1].replace("\n", " ") == decision("maps.context_label")

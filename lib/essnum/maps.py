@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from .paths import atomic_write
 from .sources import attribution
 
 CM_PER_INCH = 2.54
+TITLE_CM = 1.4  # band above the map holding the title and the unit
+LINE_CM = 0.38  # height of one footer line (notes, sources)
 NO_DATA = -1
 ZERO = 0
 LEVEL_WORDS = {"departement": "département", "region": "région"}
@@ -232,9 +235,18 @@ def _attributions(*geometries: gpd.GeoDataFrame, table: pd.DataFrame, extra: Seq
     return list(dict.fromkeys(lines))
 
 
-def _new_figure(height_cm: float) -> Figure:
-    figure = Figure(figsize=(_setting("width_cm") / CM_PER_INCH, height_cm / CM_PER_INCH), dpi=decision("briefs.figure_dpi"))
-    return figure
+def _canvas(map_height_cm: float, lines: Sequence[str], notes: Sequence[str] = ()) -> tuple[Figure, float]:
+    """A figure ``maps.width_cm`` wide: title band, map area, then a footer holding ``notes`` (small,
+    grey) and the source ``lines``, sized to them. Returns the figure and the map area's bottom (cm)."""
+    footer = 0.3 + LINE_CM * (len(notes) + len(lines))
+    height = TITLE_CM + map_height_cm + footer
+    figure = Figure(figsize=(_setting("width_cm") / CM_PER_INCH, height / CM_PER_INCH),
+                    dpi=decision("briefs.figure_dpi"))
+    y = footer - 0.2
+    for text, size, colour in [*((n, -1.5, "#555555") for n in notes), *((line, -1, "#333333") for line in lines)]:
+        figure.text(0.01, y / height, text, ha="left", va="top", fontsize=_setting("font_size") + size, color=colour)
+        y -= LINE_CM
+    return figure, footer
 
 
 def _paint(ax, frame: gpd.GeoDataFrame, classes: pd.Series, colours: list[str]) -> None:
@@ -300,16 +312,6 @@ def _fit_limits(ax, bounds: Sequence[float], pad: float) -> None:
     ax.set_ylim(cy - dy / 2, cy + dy / 2)
 
 
-def _footer(figure: Figure, lines: Sequence[str], bottom_cm: float) -> list[str]:
-    """Source and attribution lines under the map; returns the printed texts."""
-    texts = list(lines)
-    height = figure.get_figheight() * CM_PER_INCH
-    for i, text in enumerate(texts):
-        figure.text(0.01, (bottom_cm - 0.38 * i) / height, text, ha="left", va="top",
-                    fontsize=_setting("font_size") - 1, color="#333333")
-    return texts
-
-
 def _count(n: int, word: str) -> str:
     return f"{format_number(n)} {word}{'s' if n > 1 else ''}"
 
@@ -359,6 +361,9 @@ def _classed(frame: gpd.GeoDataFrame, zero_label: str | None,
 
 
 def _legend(ax, handles: list[Patch], legend_title: str, loc: str = "center left") -> None:
+    """The class legend, labels wrapped to fit the legend column."""
+    for handle in handles:
+        handle.set_label(textwrap.fill(handle.get_label(), _setting("legend_label_chars")))
     ax.set_axis_off()
     legend = ax.legend(handles=handles, title=legend_title, loc=loc, frameon=False, fontsize=_setting("font_size"),
                        title_fontsize=_setting("font_size"), alignment="left", handlelength=1.6, handleheight=1.1)
@@ -393,6 +398,15 @@ def _frame_axes(ax) -> None:
         spine.set_linewidth(0.5)
 
 
+def _inset(ax, frame: gpd.GeoDataFrame, classes: pd.Series, colours: list[str], label: str) -> None:
+    """A framed, labelled inset with its own scale bar (projected ``frame``)."""
+    _paint(ax, frame, classes, colours)
+    _fit_limits(ax, frame.total_bounds, 0.08)
+    _scale_bar(ax)
+    _frame_axes(ax)
+    ax.set_title(label, fontsize=_setting("font_size") - 1, pad=2, loc="left")
+
+
 def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, title: str, unit: str,
                legend_title: str, zero_label: str | None = None, sources: Sequence[str] = (),
                level: str = "departement", classification: Classification | None = None,
@@ -418,36 +432,33 @@ def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     classification, classes, colours = _classed(frame, zero_label, classification)
     lines = _attributions(geometry, table=table, extra=sources)
 
-    figure = _new_figure(_setting("france_height_cm"))
+    map_height = _setting("france_map_height_cm")
+    figure, bottom = _canvas(map_height, lines, [_setting("inset_note")])
     _title(figure, title, unit)
-    top = _setting("france_height_cm") - 1.4
-    map_height = top - 1.5
-    metropole_ax = _axes_cm(figure, 2.9, 1.5, 9.0, map_height)
+    metropole_ax = _axes_cm(figure, 2.9, bottom, 9.0, map_height)
     metropole = frame[~is_overseas].to_crs(decision("territory.metropole_crs"))
     _paint(metropole_ax, metropole, classes[~is_overseas], colours)
     _fit_limits(metropole_ax, metropole.total_bounds, 0.02)
     _scale_bar(metropole_ax)
 
-    slot = map_height / len(insets)
+    top, slot = bottom + map_height, map_height / len(insets)
     for i, inset in enumerate(insets):
         rows = frame[frame["code"] == inset[level]]
         if rows.empty:
             raise ValueError(f"France geometry has no unit {inset[level]!r} ({LEVEL_WORDS[level]} of {inset['departement']}): "
                              "load it with overseas=True")
-        ax = _axes_cm(figure, 0.15, top - (i + 1) * slot + 0.05, 2.6, slot - 0.45)
-        local = rows.to_crs(inset["crs"])
-        _paint(ax, local, classes[rows.index], colours)
-        _fit_limits(ax, local.total_bounds, 0.08)
-        _scale_bar(ax)
-        _frame_axes(ax)
-        ax.set_title(f"{rows[name_column].iloc[0]} ({inset['departement']})", fontsize=_setting("font_size") - 1,
-                     pad=2, loc="left")
+        _inset(_axes_cm(figure, 0.15, top - (i + 1) * slot + 0.05, 2.6, slot - 0.45), rows.to_crs(inset["crs"]),
+               classes[rows.index], colours, f"{rows[name_column].iloc[0]} ({inset['departement']})")
 
-    legend_ax = _axes_cm(figure, 12.1, 1.5, 3.9, map_height)
-    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
-    figure.text(0.01, 1.25 / (figure.get_figheight() * CM_PER_INCH), _setting("inset_note"),
-                fontsize=_setting("font_size") - 1.5, color="#555555", ha="left", va="bottom")
-    _footer(figure, lines, 1.1)
+    legend_height = map_height
+    zoom = frame[frame["code"].isin(_setting("zoom_departements"))] if level == "departement" else frame.iloc[:0]
+    if len(zoom):
+        zoom_height = _setting("zoom_height_cm")
+        _inset(_axes_cm(figure, 12.3, top - zoom_height, 3.5, zoom_height - 0.45),
+               zoom.to_crs(decision("territory.metropole_crs")), classes[zoom.index], colours, _setting("zoom_label"))
+        legend_height -= zoom_height
+    _legend(_axes_cm(figure, 12.1, bottom, 3.9, legend_height), _legend_handles(classification, classes, colours),
+            legend_title)
     alt = _alt_text(f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements "
                     "d'outre-mer en encarts à gauche)", frame, classes, classification, name_column, unit, title, lines)
     return MapFigure(figure, title, alt, classification, _figure_texts(figure))
@@ -481,10 +492,11 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     classification, classes, colours = _classed(frame, zero_label, classification)
     lines = _attributions(geometry, *([context] if context is not None else []), table=table, extra=sources)
 
-    height = _setting("europe_height_cm")
-    figure = _new_figure(height)
+    missing_note = f"Non représentés (absents du fond de carte) : {', '.join(absent)}." if absent else ""
+    map_height = _setting("europe_map_height_cm")
+    figure, bottom = _canvas(map_height, lines, [missing_note] if missing_note else [])
     _title(figure, title, unit)
-    ax = _axes_cm(figure, 0.15, 1.5, 11.6, height - 2.9)
+    ax = _axes_cm(figure, 0.15, bottom, 11.6, map_height)
     ax.set_facecolor(_setting("sea_colour"))
     background = [g for g in (_context(context, frame) if context is not None else None, outside) if g is not None and len(g)]
     for layer in background:
@@ -493,13 +505,10 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     _frame_axes(ax)
     _fit_limits(ax, _setting("europe_extent"), 0)
     _scale_bar(ax)
-    legend_ax = _axes_cm(figure, 12.0, 1.5, 3.9, height - 2.9)
-    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
-    missing_note = f"Non représentés (absents du fond de carte) : {', '.join(absent)}." if absent else ""
-    if missing_note:
-        figure.text(0.01, 1.25 / (figure.get_figheight() * CM_PER_INCH), missing_note,
-                    fontsize=_setting("font_size") - 1.5, color="#555555", ha="left", va="bottom")
-    _footer(figure, lines, 1.1)
+    handles = _legend_handles(classification, classes, colours)
+    if background:
+        handles.append(Patch(facecolor=_setting("context_colour"), edgecolor="white", label=_setting("context_label")))
+    _legend(_axes_cm(figure, 12.0, bottom, 3.9, map_height), handles, legend_title)
     xmin, ymin, xmax, ymax = _setting("europe_extent")
     shown = frame.cx[xmin:xmax, ymin:ymax]
     alt = _alt_text("de l'Europe (projection ETRS89-LAEA)", shown, classes[shown.index], classification,
@@ -534,20 +543,20 @@ def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame,
     classification, classes, colours = _classed(frame, zero_label, classification)
     lines = _attributions(departements, table=table, extra=sources)
 
-    height = _setting("region_height_cm")
-    figure = _new_figure(height)
+    map_height = _setting("region_map_height_cm")
+    figure, bottom = _canvas(map_height, lines)
     _title(figure, title, unit)
-    ax = _axes_cm(figure, 0.15, 1.5, 11.6, height - 2.9)
+    ax = _axes_cm(figure, 0.15, bottom, 11.6, map_height)
     _paint(ax, frame, classes, colours)
     _fit_limits(ax, frame.total_bounds, 0.05)
     _scale_bar(ax)
     for point, name, value in zip(frame.representative_point(), frame[name_column], frame["value"], strict=True):
-        shown = _setting("no_data_label") if pd.isna(value) else format_number(value, classification.decimals)
+        shown = (_setting("no_data_label") if pd.isna(value) else "0" if value == 0
+                 else format_number(value, classification.decimals))
         ax.annotate(f"{name}\n{shown}", (point.x, point.y), ha="center", va="center", fontsize=_setting("font_size") - 1,
                     path_effects=[matplotlib.patheffects.withStroke(linewidth=2, foreground="white")])
-    legend_ax = _axes_cm(figure, 12.0, 1.5, 3.9, height - 2.9)
-    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
-    _footer(figure, lines, 1.1)
+    _legend(_axes_cm(figure, 12.0, bottom, 3.9, map_height), _legend_handles(classification, classes, colours),
+            legend_title)
     alt = _alt_text(f"de la région {region} par département", frame, classes, classification, name_column,
                     unit, title, lines)
     return MapFigure(figure, title, alt, classification, _figure_texts(figure))
