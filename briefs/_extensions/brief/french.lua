@@ -1,0 +1,1 @@
+../../../lib/essnum/render/filters/french.lua
