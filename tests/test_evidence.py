@@ -268,6 +268,14 @@ def test_quote_not_in_seed_is_reported(broken):
     assert ("quote", "quote of rs2022.sample_size not found in 002_aeb6008791667489.txt") in _problems(broken)
 
 
+def test_section_lines_must_hold_the_quote(broken):
+    if not evidence.seeds_dir().is_dir():
+        pytest.skip("seed documents not available")
+    edit(broken, "figures.csv", "§1 (l. 103–105)", "§1 (l. 110–112)")
+    assert ("section", "rs2022.sample_size: the quote is on lines 104–105 of 002_aeb6008791667489.txt, "
+                       "the section says l. 110–112") in _problems(broken)
+
+
 def test_missing_seed_directory_is_a_warning_not_silence(broken, tmp_path):
     [problem] = evidence.check_quotes(broken, seeds=tmp_path / "nowhere")
     assert problem.severity == "warning" and "quotes not checked" in problem.message

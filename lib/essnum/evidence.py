@@ -221,19 +221,52 @@ def seed_publications(directory: Path | None = None) -> dict[str, str]:
 # --------------------------------------------------------------------------- checks
 
 
+_LINES = re.compile(r"\bl\. (\d+)(?:[–-](\d+))?")
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@dataclass(frozen=True)
+class _Seed:
+    """A seed's text with whitespace runs collapsed, and the file line of each character of it."""
+
+    text: str
+    line_of: tuple[int, ...]
+
+    @classmethod
+    def read(cls, path: Path) -> "_Seed":
+        chars: list[str] = []
+        lines: list[int] = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for word in line.split():
+                if chars:
+                    chars.append(" ")
+                    lines.append(number)
+                chars.extend(word)
+                lines.extend([number] * len(word))
+        return cls("".join(chars), tuple(lines))
+
+    def lines_of(self, quote: str) -> tuple[int, int] | None:
+        """First and last file line of ``quote`` (whitespace aside), or None if absent."""
+        quote = _normalise(quote)
+        start = self.text.find(quote)
+        if start < 0:
+            return None
+        return self.line_of[start], self.line_of[start + len(quote) - 1]
+
+
 def check_quotes(directory: Path | None = None, seeds: Path | None = None) -> list[Problem]:
-    """Every figure whose quote is not found, whitespace aside, in its seed file (a warning if seeds are absent)."""
+    """Figures whose quote is not in their seed file (whitespace aside), or not on the lines their
+    ``section`` gives first (``l. N–M``). A single warning if the seed directory is absent."""
     seeds = seeds_dir() if seeds is None else Path(seeds)
     result = _table("figures", directory)
     where = str(result.path)
     if not seeds.is_dir():
         return [Problem(where, None, "quote", f"seed directory {seeds} not found: quotes not checked",
                         "set ESSNUM_SEEDS to the directory of the seed documents", severity="warning")]
-    texts: dict[str, str] = {}
+    texts: dict[str, _Seed | None] = {}
     problems = []
     for line, row in result.data.iterrows():
         seed = _text(row["seed"])
@@ -241,13 +274,23 @@ def check_quotes(directory: Path | None = None, seeds: Path | None = None) -> li
             continue
         if seed not in texts:
             path = seeds / seed
-            texts[seed] = _normalise(path.read_text(encoding="utf-8")) if path.is_file() else ""
-        if not texts[seed]:
+            texts[seed] = _Seed.read(path) if path.is_file() else None
+        if texts[seed] is None:
             problems.append(Problem(where, int(line), "seed", f"seed file {seeds / seed} not found",
                                     "check the file name"))
-        elif _normalise(row["quote"]) not in texts[seed]:
+            continue
+        found = texts[seed].lines_of(row["quote"])
+        cited = _LINES.search(row["section"])
+        if found is None:
             problems.append(Problem(where, int(line), "quote", f"quote of {row['id']} not found in {seed}",
                                     "copy the phrase exactly as the seed writes it, OCR errors included"))
+        elif cited:
+            first, last = int(cited.group(1)), int(cited.group(2) or cited.group(1))
+            if found[1] < first or found[0] > last:
+                problems.append(Problem(where, int(line), "section",
+                                        f"{row['id']}: the quote is on lines {found[0]}–{found[1]} of {seed}, "
+                                        f"the section says l. {first}–{last}",
+                                        "give first the lines of the quoted passage"))
     return problems
 
 
