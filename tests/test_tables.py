@@ -145,3 +145,12 @@ def test_reject_moves_kept_rows_with_reason(tmp_path, schema):
     assert result.counts() == {"read": 2, "kept": 1, "rejected": 1}
     assert result.rejected.iloc[0]["reason"] == "id: 'b' is not known elsewhere"
     assert result.errors[-1].row == 3
+
+
+def test_excel_style_utf8_bom_and_crlf(tmp_path, schema):
+    path = tmp_path / "things.csv"
+    path.write_bytes("\ufeffid,name,code\r\na,Société,01\r\nb,Élan,2B\r\n".encode("utf-8"))
+    result = read_table(path, schema)
+    assert result.ok and result.counts() == {"read": 2, "kept": 2, "rejected": 0}
+    assert list(result.data["name"]) == ["Société", "Élan"] and list(result.data["code"]) == ["01", "2B"]
+    assert list(result.data.index) == [2, 3]

@@ -26,6 +26,8 @@ from typing import Any
 
 import pandas as pd
 
+from .paths import project_root
+
 DELIMITER = ","
 _OTHER_DELIMITERS = (";", "\t", "|")
 _TRUE = ("true", "True", "TRUE", "1")
@@ -181,10 +183,15 @@ class Report:
         self.extra_problems.extend(other.extra_problems)
 
     def render(self, root: Path | None = None) -> str:
-        """Counts per table, then every problem (file:row: severity: [field] message — hint), then a verdict."""
+        """Counts per table, then every problem (file:row: severity: [field] message — hint), then a verdict.
+
+        Paths are shown relative to ``root`` (default: the project root) when inside it.
+        """
+        root = project_root() if root is None else root
+
         def shown(path: str | Path) -> str:
             path = Path(path)
-            return str(path.relative_to(root)) if root and path.is_absolute() and path.is_relative_to(root) else str(path)
+            return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else str(path)
 
         width = max([len(name) for name in self.tables] + [5])
         lines = [f"{'table':<{width}}  {'read':>7} {'kept':>7} {'rejected':>8}  file"]

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..paths import build_dir, project_root
+from ..paths import build_dir
 
 
 def _finish(report, output: Path) -> None:
     from ..validate import write_report
 
-    click.echo(report.render(project_root()))
+    click.echo(report.render())
     written = write_report(report, output)
     click.echo(f"report written to {written[0]}"
                + (f"; rejected rows in {output / 'rejected'}/" if len(written) > 1 else ""))
