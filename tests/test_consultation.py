@@ -40,6 +40,10 @@ print("figure")
 
 {{< embed ../research/04_enquetes.ipynb#fig-maturite >}}
 
+::: {.source}
+Source : enquête de test.
+:::
+
 ### Précisions
 
 - enquête auprès de `{python} fact("rs2022.sample_size")` responsables
@@ -82,7 +86,7 @@ def test_each_question_section_becomes_one_plain_text_answer(brief: Path) -> Non
     # facts resolved, emphasis dropped, citation in author-date form, figure cell, embed and cross-reference gone
     assert first.text.startswith("Seules 22\u202f% des associations se disent expérimentées (Recherches & Solidarités 2022).")
     assert "2\u202f776 responsables" in first.text  # the sub-heading's content belongs to the answer
-    for absent in ("fig-", "print", "embed", "**", "@", "{python}", "{{<"):
+    for absent in ("fig-", "print", "embed", "**", "@", "{python}", "{{<", "Source :"):
         assert absent not in first.text
     assert found[1].text == "Une réponse courte."
     assert found[2].text == "Texte dans un encadré."  # the page break and the next section are not part of it

@@ -6,9 +6,10 @@ e.g. ``## 1.1 Quels scénarios … {#q-1-1}``; the answer is everything under th
 heading of the same or a higher level. Each answer is turned into the text to paste into the form:
 
 - inline facts `` `{python} fact("key")` `` become their French text (the same text the PDF prints);
-- code cells, ``{{< embed … >}}`` figures and page breaks are left out (a form has no figures), and so are
-  cross-references to figures written in parentheses, ``(@fig-…)`` or ``(voir @fig-…)``; a cross-reference
-  elsewhere in the prose is an error, since the sentence would not make sense without the figure;
+- code cells, ``{{< embed … >}}`` figures with their ``::: {.source}`` lines and page breaks are left out
+  (a form has no figures), and so are cross-references to figures written in parentheses, ``(@fig-…)``
+  or ``(voir @fig-…)``; a cross-reference elsewhere in the prose is an error, since the sentence would
+  not make sense without the figure;
 - citations ``[@key]`` become author–date references through pandoc's citeproc and the brief's bibliography;
 - markdown emphasis, lists and callouts become plain text (pandoc's ``plain`` writer, no line wrapping).
 
@@ -35,6 +36,8 @@ _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _PARENTHESISED_XREF = re.compile(r"\s*\((?:voir\s+|cf\.\s+)?@(?:fig|tbl)-[\w-]+(?:\s*(?:,|;|et)\s*@(?:fig|tbl)-[\w-]+)*\)",
                                  re.IGNORECASE)
 _BARE_XREF = re.compile(r"@(?:fig|tbl)-[\w-]+")
+_SOURCE_DIV = re.compile(r"^:{3,}\s*\{\s*\.source\s*\}\s*$")
+_DIV_CLOSE = re.compile(r"^:{3,}\s*$")
 
 
 class ConsultationError(ValueError):
@@ -92,18 +95,24 @@ def _markdown_lines(document) -> list[tuple[int, str]]:
             for offset, text in enumerate(block.text.splitlines())]
 
 
-def _outside_code(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """The lines that are not in a plain fenced code block (whose '#' lines are not headings)."""
+def _answer_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The lines that can be part of an answer's text: not in a plain fenced code block (whose '#' lines are
+    not headings) nor in a figure's ``::: {.source}`` line, which goes with the figure."""
     kept: list[tuple[int, str]] = []
     fence: str | None = None
+    in_source = False
     for number, text in lines:
         marker = _FENCE.match(text)
-        if fence is None and marker:
+        if in_source:
+            in_source = not _DIV_CLOSE.match(text)
+        elif fence is None and marker:
             fence = marker.group(1)
         elif fence is not None:
             stripped = text.strip()
             if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
                 fence = None
+        elif _SOURCE_DIV.match(text):
+            in_source = True
         else:
             kept.append((number, text))
     return kept
@@ -176,7 +185,7 @@ def answers(brief: Path, resolve_fact: Callable[[str], str] | None = None) -> li
     if bib is None:
         raise ConsultationError(f"{source}: no bibliography to resolve its citations")
     resolve_fact = resolve_fact or _default_fact()
-    lines = _outside_code(_markdown_lines(document))
+    lines = _answer_lines(_markdown_lines(document))
     headings = [(position, len(m.group(1)), m.group(2), m.group(3) or "")
                 for position, (_, text) in enumerate(lines) if (m := _HEADING.match(text))]
     result: list[Answer] = []
