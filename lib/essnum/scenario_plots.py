@@ -10,7 +10,7 @@ from babel.numbers import format_decimal
 
 from .config import decision
 from .facts import french_number
-from .survey.plots import _figure, percent_axis
+from .survey.plots import chart_figure, percent_axis
 
 
 def _short(value: float, unit: str = "") -> str:
@@ -27,7 +27,7 @@ def _plain_axis(axis, unit: str = "") -> None:
 
 def procurement_plot(table: pd.DataFrame) -> Figure:
     """Amount reserved for ESS providers against the procurement envelope, one point series per rate."""
-    fig, ax = _figure(7)
+    fig, ax = chart_figure(7)
     colours = (decision("survey.point_colour"), decision("survey.second_colour"))
     for colour, (rate, part) in zip(colours, table.groupby("rate", sort=True)):
         floor = "d'au moins " if part["comparator"].iloc[0] == ">=" else "de "
@@ -46,7 +46,7 @@ def procurement_plot(table: pd.DataFrame) -> Figure:
 
 def reconditioning_plot(result: dict) -> Figure:
     """Required path of solidarity computers per year, with the share of all reconditioned devices."""
-    fig, ax = _figure(7)
+    fig, ax = chart_figure(7)
     path = result["path"]
     ax.plot(path["year"], path["computers"], "o-", color=decision("survey.point_colour"), ms=4, lw=1.2,
             label=f"Trajectoire à {french_number(round(result['annual_growth'], 1), 'percent')} par an")
@@ -68,7 +68,7 @@ def reconditioning_plot(result: dict) -> Figure:
 
 def hybrid_posts_plot(result: dict) -> Figure:
     """Cumulative hybrid posts if the target is reached at a constant yearly pace."""
-    fig, ax = _figure(6)
+    fig, ax = chart_figure(6)
     path = result["path"]
     ax.step(path["year"], path["cumulative_posts"], where="post", color=decision("survey.point_colour"), lw=1.2)
     ax.plot(path["year"], path["cumulative_posts"], "o", color=decision("survey.point_colour"), ms=4)

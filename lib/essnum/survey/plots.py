@@ -20,7 +20,8 @@ from ..facts import french_number
 CM = 1 / 2.54
 
 
-def _figure(height_cm: float) -> tuple[Figure, plt.Axes]:
+def chart_figure(height_cm: float) -> tuple[Figure, plt.Axes]:
+    """A figure at the chart width of ``decisions.toml [survey]``, ``height_cm`` high, top/right spines off."""
     plt.rcParams.update({"font.size": decision("survey.chart_font_size"), "svg.hashsalt": "essnum"})
     fig, ax = plt.subplots(figsize=(decision("survey.chart_width_cm") * CM, height_cm * CM), layout="constrained")
     ax.spines[["top", "right"]].set_visible(False)
@@ -40,7 +41,7 @@ def dot_plot(table: pd.DataFrame, title: str, xlabel: str = "Part des répondant
     interval (sub-populations of unknown size) as hollow grey points, flagged in the label.
     """
     table = table.sort_values("value")
-    fig, ax = _figure(1.6 + 0.75 * len(table))
+    fig, ax = chart_figure(1.6 + 0.75 * len(table))
     y = np.arange(len(table))
     labels = []
     for i, (_, row) in enumerate(table.iterrows()):
@@ -66,7 +67,7 @@ def dot_plot(table: pd.DataFrame, title: str, xlabel: str = "Part des répondant
 
 def sensitivity_plot(table: pd.DataFrame, title: str, group1: str, group2: str) -> Figure:
     """Difference between two groups (percentage points) with its interval, across plausible group splits."""
-    fig, ax = _figure(7)
+    fig, ax = chart_figure(7)
     x = 100 * table["share_group1"]
     ax.fill_between(x, table["low"], table["high"], color=decision("survey.point_colour"), alpha=0.2, lw=0,
                     label="Intervalle de confiance à 95 %")
@@ -86,7 +87,7 @@ def wave_plot(comparisons: pd.DataFrame, title: str, wave_labels: tuple[str, str
 
     No line joins the two points: a change is only drawn when the comparison's verdict is ``difference``.
     """
-    fig, ax = _figure(2 + 1.6 * len(comparisons))
+    fig, ax = chart_figure(2 + 1.6 * len(comparisons))
     colours = (decision("survey.second_colour"), decision("survey.point_colour"))
     for i, (_, row) in enumerate(comparisons.iterrows()):
         for offset, suffix, colour, wave in ((-0.15, "a", colours[0], wave_labels[0]), (0.15, "b", colours[1], wave_labels[1])):
