@@ -8,8 +8,8 @@ problem naming the file and what to do, and all its lines are kept in ``rejected
 Supported Table Schema features: field types string, integer, number, boolean, date, year, any;
 constraints required, unique, enum, pattern, minimum, maximum, minLength, maxLength; schema
 ``missingValues`` and ``primaryKey``. Columns not described by the schema are kept as strings;
-optional schema fields absent from the file are added empty. Values are compared as text for string fields, so codes stay
-strings ("01", "2A").
+optional schema fields absent from the file are added empty. Values are compared as text for string
+fields, so codes stay strings ("01", "2A").
 """
 
 from __future__ import annotations
@@ -259,33 +259,33 @@ def read_table(path: Path | str, schema_path: Path | str) -> TableResult:
     names = [f["name"] for f in fields]
     where = str(path)
 
-    def file_failure(message: str, hint: str, lines: list[str]) -> TableResult:
-        rejected = pd.DataFrame({"row": pd.Series(range(2, 2 + len(lines)), dtype="int64"),
-                                 "raw": pd.Series(lines, dtype="string"),
+    def file_failure(message: str, hint: str, text: str = "") -> TableResult:
+        """One problem for the whole file; its non-blank lines after the header set aside with that reason."""
+        lines = [(number, line) for number, line in enumerate(text.splitlines()[1:], start=2) if line.strip()]
+        rejected = pd.DataFrame({"row": pd.Series([n for n, _ in lines], dtype="int64"),
+                                 "raw": pd.Series([line for _, line in lines], dtype="string"),
                                  "reason": pd.Series([message] * len(lines), dtype="string")})
         return TableResult(path, schema_path, _empty_frame(fields), rejected,
                            [Problem(where, None, None, message, hint)])
 
     if not path.is_file():
-        return file_failure("file not found", f"create it, or check the path (schema: {schema_path.name})", [])
+        return file_failure("file not found", f"create it, or check the path (schema: {schema_path.name})")
     raw_bytes = path.read_bytes()
     try:
         text = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw_bytes[: exc.start].count(b"\n") + 1
         byte = raw_bytes[exc.start: exc.start + 1].hex()
-        lines = raw_bytes.decode("cp1252", errors="replace").splitlines()
         return file_failure(
             f"file is not UTF-8 (byte 0x{byte} on line {line}; it looks like latin-1/Windows-1252)",
             "re-save the file as UTF-8 (e.g. LibreOffice: Save As → Text CSV → Character set: Unicode (UTF-8))",
-            [ln for ln in lines[1:] if ln.strip()])
+            raw_bytes.decode("cp1252", errors="replace"))
 
     records = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITER)
     header = next(records, None)
     if not header or not any(h.strip() for h in header):
-        return file_failure("file is empty (no header line)", "write the header line: " + ",".join(names), [])
+        return file_failure("file is empty (no header line)", "write the header line: " + ",".join(names))
     header = [h.strip() for h in header]
-    lines_after_header = [ln for ln in text.splitlines()[1:] if ln.strip()]
 
     required_columns = _required_names(schema)
     missing = [n for n in required_columns if n not in header]
@@ -295,36 +295,20 @@ def read_table(path: Path | str, schema_path: Path | str) -> TableResult:
         if guess:
             shown = {"\t": "tab"}.get(guess, guess)
             return file_failure(f"delimiter looks like '{shown}', not ','",
-                                "re-export the file as comma-separated CSV (UTF-8), keeping the header names",
-                                lines_after_header)
+                                "re-export the file as comma-separated CSV (UTF-8), keeping the header names", text)
         return file_failure(f"missing required column(s): {', '.join(missing)}",
                             f"add the column(s) to the header line; the schema {schema_path.name} lists: "
-                            + ", ".join(names), lines_after_header)
+                            + ", ".join(names), text)
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         return file_failure(f"duplicated column name(s) in header: {', '.join(duplicated)}",
-                            "rename or remove the repeated column", lines_after_header)
+                            "rename or remove the repeated column", text)
 
-    # Parse records, remembering the line each one starts on; records with the wrong width are rejected.
-    good_rows: list[list[str]] = []
-    good_lines: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    width = len(header)
-    start = records.line_num + 1
     try:
-        for record in records:
-            if record and (len(record) > 1 or record[0].strip()):
-                if len(record) == width:
-                    good_rows.append(record)
-                    good_lines.append(start)
-                else:
-                    bad.append((start, DELIMITER.join(record),
-                                f"row has {len(record)} values, header has {width}"))
-            start = records.line_num + 1
+        good_rows, good_lines, bad = _records(records, len(header))
     except csv.Error as exc:
         return file_failure(f"CSV cannot be parsed near line {records.line_num}: {exc}",
-                            "check quoting: a value containing a comma or a quote must be quoted with \"…\"",
-                            lines_after_header)
+                            "check quoting: a value containing a comma or a quote must be quoted with \"…\"", text)
 
     raw = pd.DataFrame(good_rows, columns=header, dtype="string") if good_rows else \
         pd.DataFrame({h: pd.Series(dtype="string") for h in header})
@@ -398,6 +382,26 @@ def read_table(path: Path | str, schema_path: Path | str) -> TableResult:
         if frames else rejected_rows.reset_index(drop=True)
     problems.sort(key=lambda p: (p.row or 0, p.field or ""))
     return TableResult(path, schema_path, data.loc[kept_mask], rejected, problems, raw=raw.loc[kept_mask, header])
+
+
+def _records(records, width: int) -> tuple[list[list[str]], list[int], list[tuple[int, str, str]]]:
+    """(records of the header's width, the line each starts on, (line, text, reason) of the others).
+
+    Blank lines are skipped; a quoted value may span lines, so line numbers come from the reader.
+    """
+    good_rows: list[list[str]] = []
+    good_lines: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    start = records.line_num + 1
+    for record in records:
+        if record and (len(record) > 1 or record[0].strip()):
+            if len(record) == width:
+                good_rows.append(record)
+                good_lines.append(start)
+            else:
+                bad.append((start, DELIMITER.join(record), f"row has {len(record)} values, header has {width}"))
+        start = records.line_num + 1
+    return good_rows, good_lines, bad
 
 
 def _empty_frame(fields: list[dict[str, Any]]) -> pd.DataFrame:
