@@ -30,7 +30,7 @@ def placed(rows, **kwargs) -> pd.DataFrame:
 def test_known_cities_fall_in_their_departement():
     table = placed([
         {"country": "FR", "city": "Lille"},
-        {"country": "FR", "commune": "2A004"},  # Ajaccio
+        {"country": "FR", "commune": "2a004"},  # Ajaccio, lower-case
         {"country": "FR", "city": "Ajaccio"},
         {"country": "FR", "city": "Saint-Denis (93)"},
         {"country": "FR", "city": "Saint-Denis (974)"},

@@ -289,8 +289,8 @@ def place(organisations: pd.DataFrame, source_file: str | Path = "organisations.
     overseas_codes = decision("territory.overseas_country_codes")
 
     country = _text(frame, "country").str.upper()
-    commune, city = _text(frame, "commune"), _text(frame, "city")
-    dep_given, reg_given = _text(frame, "departement"), _text(frame, "region")
+    commune, city = _text(frame, "commune").str.upper(), _text(frame, "city")  # "2a004" → "2A004"
+    dep_given, reg_given = _text(frame, "departement").str.upper(), _text(frame, "region")
     suffix = city.str.extract(r"\(\s*(\d[\dAB]|\d{3}|2[AB])\s*\)\s*$", expand=False).astype("string")
     city = city.str.replace(r"\s*\(\s*(\d[\dAB]|\d{3}|2[AB])\s*\)\s*$", "", regex=True)
     dep_hint = dep_given.fillna(suffix).fillna(country.map(overseas_codes).astype("string"))

@@ -10,8 +10,9 @@ import click
 @click.command()
 @click.option("--atlas", "atlas_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="Atlas folder in the import format (organisations.csv + links.csv); default: the embedded atlas.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="build/territory", show_default=True,
-              help="Folder receiving the CSV tables, territory.gpkg, unplaced.csv and summary.json.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder receiving the CSV tables, territory.gpkg, unplaced.csv and summary.json "
+                   "(default: build/territory in the project).")
 @click.option("--commune-points", type=click.Path(exists=True, dir_okay=False), default=None,
               help="CSV of commune points (code, longitude, latitude): centres become population-weighted "
                    "(default: département polygon centroids; the reference data have no commune points).")
@@ -28,9 +29,11 @@ def territory(atlas_dir: str | None, out_dir: str, commune_points: str | None, m
     code, "20" for Corsica, …) stop the command after writing unplaced.csv, listing each one and the file to
     fix, unless --allow-unmatched.
     """
+    from ..paths import build_dir
     from ..sources import MIRROR_ENV, ReferenceDataError
     from ..territory import HarmonisationError, build_territory
 
+    out_dir = out_dir or str(build_dir() / "territory")
     if mirror:
         os.environ[MIRROR_ENV] = mirror
     try:
