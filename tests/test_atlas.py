@@ -147,12 +147,12 @@ def test_cross_table_checks_reject_with_reasons(tmp_path):
     assert "latitude and longitude must be given together" in reasons["organisations"][3]
     assert "'Network One' differs from 'Network one'" in reasons["links"][3]
     assert "'c9' is not a collective_id of collectives.csv" in reasons["links"][4]
-    assert "organisation 'b' was rejected (organisations.csv row 3)" in reasons["links"][5]
+    assert "'b' was rejected from organisations.csv (row 3)" in reasons["links"][5]
     assert "'zz' is not an id of organisations.csv" in reasons["collectives"][3]
     unsourced = [p for p in atlas.report.errors if p.field == "location_source"]
     assert [(p.row, "'d'" in p.message) for p in unsourced] == [(5, True)]
     # 'Coopaname SCOP' vs 'coopaname': same name modulo case and legal suffix, but b was rejected: no warning
-    assert atlas.report.warnings[0].message.startswith("organisation 'b' was rejected")
+    assert atlas.report.warnings[0].message.startswith("'b' was rejected from organisations.csv")
 
 
 def test_duplicate_names_are_warnings_and_rows_are_kept(tmp_path):
@@ -176,3 +176,14 @@ def test_missing_folder_and_missing_links_file(tmp_path):
     atlas = load_atlas(tmp_path / "only")
     assert [p.message for p in atlas.report.errors] == ["file not found"]
     assert atlas.report.errors[0].file.endswith("links.csv")
+
+
+def test_unreadable_collectives_file_gives_one_error_not_a_cascade(tmp_path):
+    folder = write_folder(
+        tmp_path, "id,name,country\na,A (synthetic),FR\n",
+        "organisation_id,collective_id,collective_label,collective_kind\na,c1,N,network\na,c2,M,event\n",
+        "collective_id;label;kind\nc1;N;network\nc2;M;event\n")
+    atlas = load_atlas(folder)
+    assert [p.message for p in atlas.report.errors] == ["delimiter looks like ';', not ','"]
+    assert [p.message for p in atlas.report.warnings] == ["all 2 rows set aside: collectives.csv could not be read"]
+    assert atlas.report.counts()["links"] == {"read": 2, "kept": 0, "rejected": 2}

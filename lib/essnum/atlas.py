@@ -26,6 +26,7 @@ from .tables import Problem, Report, TableResult, load_schema, read_table
 TABLES = ("organisations", "links", "collectives")
 REQUIRED_FILES = ("organisations", "links")
 LOCATION_COLUMNS = ("city", "commune", "latitude", "longitude")
+ORGANISATION_HINT = "add the organisation to organisations.csv, or fix the id"
 
 
 @dataclass
@@ -81,14 +82,14 @@ def load_atlas(directory: Path | str | None = None) -> Atlas:
     report.extra_problems += _unsourced_locations(organisations)
     if "collectives" in tables:
         collectives = tables["collectives"]
-        _check_organisation_refs(collectives, organisations)
-        _check_organisation_refs(links, organisations)
-        links.reject_unknown("collective_id", collectives.data["collective_id"], "a collective_id of collectives.csv",
-                             "describe the collective in collectives.csv, or fix the id")
+        _check_refs(collectives, "organisation_id", organisations, "id", ORGANISATION_HINT)
+        _check_refs(links, "organisation_id", organisations, "id", ORGANISATION_HINT)
+        _check_refs(links, "collective_id", collectives, "collective_id",
+                    "describe the collective in collectives.csv, or fix the id")
         _check_link_labels(links, collectives.data.set_index("collective_id")[["label", "kind"]], "collectives.csv")
         collectives_frame = collectives.data
     else:
-        _check_organisation_refs(links, organisations)
+        _check_refs(links, "organisation_id", organisations, "id", ORGANISATION_HINT)
         described = links.data.drop_duplicates("collective_id").set_index("collective_id")
         described = described[["collective_label", "collective_kind"]].set_axis(["label", "kind"], axis=1)
         _check_link_labels(links, described, "its first row in links.csv")
@@ -103,28 +104,28 @@ def load_atlas(directory: Path | str | None = None) -> Atlas:
                  report=report)
 
 
-def _check_organisation_refs(child: TableResult, organisations: TableResult) -> None:
-    """Set aside rows of ``child`` whose ``organisation_id`` is not a kept organisation.
+def _check_refs(child: TableResult, field_name: str, parent: TableResult, key: str, hint: str) -> None:
+    """Set aside rows of ``child`` whose ``field_name`` is not the ``key`` of a kept row of ``parent``.
 
-    Unknown ids are errors; ids of rejected organisations are warnings (the error is on that row); when
-    organisations.csv is unreadable, one warning covers every row (its file error already fails the check).
+    Unknown values are errors; values of rejected parent rows are warnings (the error is on that row);
+    when the parent file is unreadable, one warning covers every row (its file error already fails the check).
     """
-    name = organisations.path.name
-    if organisations.file_error is not None:
-        child.reject(pd.Series(True, index=child.data.index), "organisation_id", f"not checked: {name} is unreadable",
-                     "fix organisations.csv first", severity="warning",
+    name = parent.path.name
+    if parent.file_error is not None:
+        child.reject(pd.Series(True, index=child.data.index), field_name, f"not checked: {name} is unreadable",
+                     f"fix {name} first", severity="warning",
                      summary=f"all {child.kept} rows set aside: {name} could not be read")
         return
-    ids = child.data["organisation_id"]
-    rejected_rows = organisations.rejected.dropna(subset=["id"]).drop_duplicates("id").set_index("id")["row"] \
-        if "id" in organisations.rejected.columns else pd.Series(dtype="int64")
-    known = set(organisations.data["id"])
-    set_aside = ids.notna() & ~ids.isin(known).fillna(False).astype(bool) & ids.isin(set(rejected_rows.index))
-    child.reject(set_aside, "organisation_id",
-                 ids[set_aside].map(lambda oid: f"organisation {oid!r} was rejected ({name} row {rejected_rows[oid]})"),
+    values = child.data[field_name]
+    rejected_rows = parent.rejected.dropna(subset=[key]).drop_duplicates(key).set_index(key)["row"] \
+        if key in parent.rejected.columns else pd.Series(dtype="int64")
+    known = set(parent.data[key])
+    set_aside = values.notna() & ~values.isin(known).fillna(False).astype(bool) & values.isin(set(rejected_rows.index))
+    child.reject(set_aside, field_name,
+                 values[set_aside].map(lambda value: f"{value!r} was rejected from {name} (row {rejected_rows[value]})"),
                  f"fix that row of {name}; this row is set aside meanwhile", severity="warning")
-    child.reject_unknown("organisation_id", known, f"an id of {name}",
-                         f"add the organisation to {name}, or fix the id")
+    article = "an" if key[0] in "aeiou" else "a"
+    child.reject_unknown(field_name, known, f"{article} {key} of {name}", hint)
 
 
 def _families_match_schema(families: TableResult) -> list[Problem]:
