@@ -325,10 +325,11 @@ def _ranked(frame: gpd.GeoDataFrame, name_column: str, decimals: int, n: int = 3
 def _alt_text(subject: str, frame: gpd.GeoDataFrame, classes: pd.Series, classification: Classification,
               name_column: str, unit: str, title: str, sources: Sequence[str]) -> str:
     """French alt text: what is shown, how it is classed, the extremes, the zero/missing units and sources."""
-    parts = [f"Carte choroplèthe {subject} : {title} ({unit})."]
+    parts = [f"Carte choroplèthe {subject} : {title}. Valeurs : {unit}."]
     if classification.k:
-        parts.append(f"{_count(classification.k, 'classe')} ({_setting('scheme_labels')[classification.scheme]}) : "
-                     + " ; ".join(classification.labels()) + ".")
+        one_per_value = all(low == high for low, high in classification.ranges)
+        method = "une par valeur observée" if one_per_value else _setting("scheme_labels")[classification.scheme]
+        parts.append(f"{_count(classification.k, 'classe')} ({method}) : " + " ; ".join(classification.labels()) + ".")
         parts.append(f"Valeurs les plus élevées : {_ranked(frame, name_column, classification.decimals)}.")
     zeros, missing = int((classes == ZERO).sum()), int((classes == NO_DATA).sum())
     if classification.zero_label is not None:
