@@ -250,6 +250,18 @@ def _components(adjacency: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return rank[raw], np.sort(sizes)[::-1]
 
 
+def analyse_atlas(directory=None, settings: NetworkSettings | None = None,
+                  progress: Callable[[str], None] | None = None) -> NetworkAnalysis:
+    """Load an atlas folder (default: the embedded atlas) with ``essnum.atlas.load_atlas`` and analyse
+    its kept rows. The loader's own report stays available as ``analysis.atlas_report``."""
+    from .atlas import load_atlas
+
+    atlas = load_atlas(directory)
+    analysis = NetworkAnalysis(atlas.organisations, atlas.links, settings)
+    analysis.atlas_report = atlas.report
+    return analysis.run(progress)
+
+
 class NetworkAnalysis:
     """The whole analysis, step by step (``STEPS``), so that the benchmark can time each step."""
 
@@ -339,7 +351,7 @@ class NetworkAnalysis:
         orgs = atlas.organisations
         nodes = orgs[["id", "name", "family", "legal_form", "country", "side"]].copy()
         if "synthetic" in orgs.columns:
-            nodes["synthetic"] = orgs["synthetic"].fillna(False).astype(bool).to_numpy()
+            nodes["synthetic"] = orgs["synthetic"].astype("string").str.lower().isin(["true", "1"]).to_numpy()
         merged = atlas.merged_organisations.sort_values("id")
         aliases = merged.groupby("canonical_id")["id"].agg(";".join).to_dict()
         nodes["merged_ids"] = [aliases.get(i, "") for i in nodes["id"]]

@@ -1,0 +1,77 @@
+"""``essnum network`` (analyse an atlas folder, write the exports) and ``essnum synth atlas``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..paths import build_dir
+
+
+@click.command()
+@click.option("--atlas", "atlas_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Atlas folder in the import format (organisations.csv + links.csv). Default: the embedded atlas.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the exports. Default: build/network.")
+@click.option("--no-graphs", is_flag=True, help="Skip the GEXF/GraphML files (CSV and summary.json only).")
+def network(atlas_dir: Path | None, out_dir: Path | None, no_graphs: bool) -> None:
+    """Network analysis of an atlas: GEXF, GraphML, node/edge CSVs and summary.json.
+
+    Organisations are tied by the collectives they share (Newman weights); measures, robustness rules
+    and approximations at scale are described in docs/network.md.
+    """
+    from tqdm import tqdm
+
+    from ..network import NetworkAnalysis, analyse_atlas
+    from ..network_export import write_exports
+
+    out_dir = out_dir or build_dir() / "network"
+    bar = tqdm(total=len(NetworkAnalysis.STEPS) + 1, desc="network", unit="step")
+
+    def progress(step: str) -> None:
+        bar.set_postfix_str(step)
+        bar.update(1)
+
+    try:
+        analysis = analyse_atlas(atlas_dir, progress=progress)
+    except FileNotFoundError as error:
+        bar.close()
+        raise click.ClickException(str(error)) from error
+    bar.set_postfix_str("exports")
+    written = write_exports(analysis, out_dir, graphs=not no_graphs)
+    bar.update(1)
+    bar.close()
+    report = analysis.atlas_report
+    if report.errors:
+        click.echo(f"atlas check: {len(report.errors)} problem(s), their rows left out "
+                   f"(details: essnum atlas check {atlas_dir or ''})".rstrip(), err=True)
+    counts, graphs = analysis.summary["counts"], analysis.summary["graphs"]
+    projection = graphs["organisation_projection"]
+    click.echo(f"{counts['organisations_kept']} organisations, {counts['collectives']} collectives, "
+               f"{counts['links_kept']} links kept of {counts['links_read']} "
+               f"({counts['links_rejected']} set aside: rejected_links.csv; "
+               f"{counts['organisations_merged']} duplicate organisations merged; "
+               f"{counts['isolated_organisations']} without links)")
+    click.echo(f"projection: {projection['edges']} ties, {projection['components']} components, largest "
+               f"{projection['largest_component']}; modularity {analysis.summary['communities']['modularity']}")
+    click.echo(f"wrote {len(written)} files to {out_dir}")
+
+
+@click.group()
+def synth() -> None:
+    """Synthetic data for tests and benchmarks (labelled SYNTHETIC, never for a brief)."""
+
+
+@synth.command("atlas")
+@click.option("--n", "n_organisations", type=click.IntRange(min=10), default=1200, show_default=True,
+              help="Number of organisations.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same atlas).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write organisations.csv and links.csv into.")
+def synth_atlas(n_organisations: int, seed: int, out_dir: Path) -> None:
+    """Write a synthetic atlas in the import format (heavy-tailed collectives, families, countries)."""
+    from ..synthetic import write_synthetic_atlas
+
+    for path in write_synthetic_atlas(out_dir, n_organisations, seed):
+        click.echo(f"wrote {path}")
