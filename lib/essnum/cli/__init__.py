@@ -17,6 +17,7 @@ from . import build as _build  # noqa: E402
 from . import consultation as _consultation  # noqa: E402
 from . import data as _data  # noqa: E402
 from . import lab as _lab  # noqa: E402
+from . import network as _network  # noqa: E402
 from . import render as _render  # noqa: E402
 from . import sources as _sources  # noqa: E402
 from . import survey as _survey  # noqa: E402
@@ -34,3 +35,5 @@ main.add_command(_render.render)
 main.add_command(_render.facts)
 main.add_command(_survey.survey)
 main.add_command(_survey.funding)
+main.add_command(_network.network)
+main.add_command(_network.synth)
