@@ -29,6 +29,13 @@ def _territory() -> list[Path]:
     return build_territory(None, build_dir() / "territory", progress=False)[1]
 
 
+def _network() -> list[Path]:
+    from .network import analyse_atlas
+    from .network_export import write_exports
+
+    return write_exports(analyse_atlas(), build_dir() / "network")
+
+
 def _facts() -> list[Path]:
     from .facts import write_facts_json
 
@@ -75,6 +82,9 @@ def steps() -> list[Step]:
         Step("territory", lambda: [*sorted((data_dir() / "atlas").glob("*")), data_dir() / "reference" / "sources.toml",
                                    *code_files("territory", "reference", "sources", "atlas")], _territory,
              "place the embedded atlas in communes, départements, régions, NUTS; densities and distances"),
+        Step("network", lambda: [*sorted((data_dir() / "atlas").glob("*")),
+                                 *code_files("network", "network_measures", "network_export", "atlas", "tables")],
+             _network, "network of the embedded atlas: GEXF, GraphML, CSV and summary.json in build/network/"),
         *(_notebook_step(nb) for nb in research_notebooks()),
         Step("facts", lambda: [*_data_files(), *code_files("")], _facts,
              "every printable number with its French text and source: build/facts.json"),
