@@ -71,18 +71,55 @@ def test_computed_facts_carry_their_data_hashes():
     assert item.text.endswith(f"{NBSP}%") and " à " in item.text
 
 
-def test_a_provider_redefining_a_key_is_an_error():
+@pytest.fixture
+def extra_provider():
+    """Register a provider for one test only."""
+    registered = []
+
+    def register(prefix, func):
+        facts.provider(prefix)(func)
+        registered.append(facts._PROVIDERS[-1])
+        facts.refresh()
+
+    yield register
+    for entry in registered:
+        facts._PROVIDERS.remove(entry)
+    facts.refresh()
+
+
+def test_a_provider_redefining_a_key_is_an_error(extra_provider):
     def duplicate():
         yield facts.computed("rs2022.sample_size", 1, "persons", "doublon", "test")
 
-    facts.provider(duplicate)
-    facts.refresh()
-    try:
-        with pytest.raises(facts.FactError, match="defined twice"):
-            facts.registry()
-    finally:
-        facts._PROVIDERS.remove(duplicate)
-        facts.refresh()
+    extra_provider("rs2022.", duplicate)
+    with pytest.raises(facts.FactError, match="defined twice"):
+        facts.registry()
+    with pytest.raises(facts.FactError, match="defined twice"):
+        facts.get("rs2022.sample_size")
+
+
+def test_providers_run_only_for_their_prefixes(extra_provider):
+    calls = []
+
+    def counted():
+        calls.append(1)
+        yield facts.computed("essai.compte", 3, "persons", "essai", "test")
+
+    extra_provider("essai.", counted)
+    assert facts.fact("rs2022.sample_size") and calls == []
+    assert facts.get("essai.compte").text == "3" and calls == [1]
+    facts.get("essai.compte")
+    assert calls == [1]
+    facts.reset_used()
+
+
+def test_a_provider_yielding_outside_its_prefixes_is_an_error(extra_provider):
+    def stray():
+        yield facts.computed("ailleurs.x", 1, "", "x", "test")
+
+    extra_provider("essai.", stray)
+    with pytest.raises(facts.FactError, match="outside its prefixes essai."):
+        facts.registry()
 
 
 def test_facts_json_has_facts_data_hashes_and_commit(tmp_path):

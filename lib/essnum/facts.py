@@ -138,13 +138,24 @@ def french_text(value, unit: str = "", comparator: str = "=", value_max=None, de
 # Registry
 
 Provider = Callable[[], Iterable[Fact]]
-_PROVIDERS: list[Provider] = []
+#: Registered providers with the key prefixes they define (``fact()`` runs only the providers it needs).
+_PROVIDERS: list[tuple[tuple[str, ...], Provider]] = []
 
 
-def provider(func: Provider) -> Provider:
-    """Register a function yielding computed :class:`Fact` objects (its name documents the family)."""
-    _PROVIDERS.append(func)
-    return func
+def provider(*prefixes: str) -> Callable[[Provider], Provider]:
+    """Register a function yielding computed :class:`Fact` objects whose keys start with one of ``prefixes``.
+
+    ``@provider("survey.")`` above ``def survey_facts(): yield computed(...)``. A brief asking for
+    ``survey.…`` runs this provider only, so a brief pays only for the analyses it quotes.
+    """
+    if not prefixes:
+        raise ValueError("a provider declares the key prefixes it defines, e.g. @provider('survey.')")
+
+    def register(func: Provider) -> Provider:
+        _PROVIDERS.append((tuple(prefixes), func))
+        return func
+
+    return register
 
 
 def data_hashes(paths: Iterable[Path]) -> dict[str, str]:
@@ -192,30 +203,52 @@ def _evidence_facts() -> Iterator[Fact]:
 
 
 @lru_cache(maxsize=1)
+def _evidence() -> dict[str, Fact]:
+    return {item.key: item for item in _evidence_facts()}
+
+
+@lru_cache(maxsize=None)
+def _provided(func: Provider, prefixes: tuple[str, ...]) -> dict[str, Fact]:
+    facts = {}
+    for item in func():
+        if not item.key.startswith(prefixes):
+            raise FactError(f"provider {func.__name__} yields {item.key!r}, outside its prefixes {', '.join(prefixes)}")
+        facts[item.key] = item
+    return facts
+
+
+@lru_cache(maxsize=1)
 def registry() -> dict[str, Fact]:
     """Every fact, keyed (evidence figures first, then providers; a duplicate key is an error)."""
-    facts: dict[str, Fact] = {}
-    for source in (_evidence_facts, *_PROVIDERS):
-        for item in source():
-            if item.key in facts:
-                raise FactError(f"fact {item.key!r} defined twice (second time by {source.__name__})")
-            facts[item.key] = item
+    facts = dict(_evidence())
+    for prefixes, func in _PROVIDERS:
+        for key, item in _provided(func, prefixes).items():
+            if key in facts:
+                raise FactError(f"fact {key!r} defined twice (second time by {func.__name__})")
+            facts[key] = item
     return dict(sorted(facts.items()))
 
 
 def refresh() -> None:
     """Forget computed facts (after data or code changed in a long-lived process)."""
-    registry.cache_clear()
+    for cached in (registry, _evidence, _provided):
+        cached.cache_clear()
 
 
 def get(key: str) -> Fact:
-    """The fact ``key``; an unknown key raises an error listing the closest known keys."""
+    """The fact ``key`` (running only the providers whose prefixes match it); an unknown key raises an
+    error listing the closest known keys."""
+    for prefixes, func in _PROVIDERS:
+        if key.startswith(prefixes) and key in _provided(func, prefixes):
+            if key in _evidence():
+                registry()  # raises: defined twice
+            return _provided(func, prefixes)[key]
+    if key in _evidence():
+        return _evidence()[key]
     facts = registry()
-    if key not in facts:
-        close = difflib.get_close_matches(key, list(facts), n=5, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(facts)} facts are defined (essnum facts show)"
-        raise FactError(f"unknown fact {key!r}{hint}")
-    return facts[key]
+    close = difflib.get_close_matches(key, list(facts), n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; {len(facts)} facts are defined (essnum facts show)"
+    raise FactError(f"unknown fact {key!r}{hint}")
 
 
 _USED: list[str] = []
@@ -394,7 +427,7 @@ def _evidence_files() -> list[Path]:
     return [evidence.evidence_dir() / "figures.csv"]
 
 
-@provider
+@provider("survey.")
 def survey_facts() -> Iterator[Fact]:
     """Confidence intervals of the published survey percentages; the urban/rural significance threshold."""
     from .config import decision
@@ -417,7 +450,7 @@ def survey_facts() -> Iterator[Fact]:
                    "taille minimale / nombre de répondants", _evidence_files(), decimals=1)
 
 
-@provider
+@provider("scenario.")
 def scenario_facts() -> Iterator[Fact]:
     """Quantified targets of the proposals (seed 002): reconditioning growth, hybrid posts, procurement."""
     from . import scenarios

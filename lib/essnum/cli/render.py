@@ -57,6 +57,9 @@ def render(briefs: tuple[Path, ...], engine: str, params: tuple[str, ...], outpu
     for r in results:
         status = "cached" if r.cached else "rendered"
         click.echo(f"{r.brief:<34} {r.pages:>5} {r.seconds:8.2f}  {status:<9}  {_shown(r.pdf)}")
+        if r.changed and not r.cached:
+            more = f" (+{len(r.changed) - 3})" if len(r.changed) > 3 else ""
+            click.echo(f"  because of: {', '.join(r.changed[:3])}{more}")
         for warning in r.warnings:
             click.echo(f"  warning: {warning}")
     if problems:

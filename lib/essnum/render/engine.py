@@ -23,7 +23,7 @@ from ..build import code_files, file_hash, hash_files
 from ..config import decision
 from ..paths import atomic_write, build_dir, data_dir, output_dir, package_file, project_root
 from . import convert
-from .assemble import assemble
+from .assemble import assemble, embedded_cell
 from .execute import KernelSession, check_parameters, execute_document
 from .qmd import Document, RenderError, parse
 
@@ -40,6 +40,7 @@ class RenderResult:
     cached: bool
     facts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # inputs that differ from the last render (why it ran)
 
 
 def project_options() -> dict:
@@ -102,9 +103,19 @@ def cache_inputs(document: Document, bib: Path | None) -> list[Path]:
     return files
 
 
-def cache_key(document: Document, bib: Path | None, params: dict) -> str:
-    payload = {"version": CACHE_VERSION, "params": params, "files": hash_files(cache_inputs(document, bib))}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+def cache_key(document: Document, bib: Path | None, params: dict) -> tuple[str, dict[str, str]]:
+    """The cache key and the input hashes it covers (kept in the record to say what changed)."""
+    files = hash_files(cache_inputs(document, bib))
+    payload = {"version": CACHE_VERSION, "params": params, "files": files}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest(), files
+
+
+def changed_inputs(record_path: Path, files: dict[str, str]) -> list[str]:
+    """Inputs added, removed or modified since the render recorded in ``record_path`` (all if none)."""
+    if not record_path.is_file():
+        return ["(no previous render)"]
+    before = json.loads(record_path.read_text(encoding="utf-8")).get("files", {})
+    return sorted(k for k in set(before) | set(files) if before.get(k) != files.get(k))
 
 
 def _cached(record_path: Path, key: str) -> RenderResult | None:
@@ -134,16 +145,19 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
     values = check_parameters(document, params)
     bib = bibliography(document)
     check_citations(document, bib)
+    for embed in document.embeds:  # fail before executing anything
+        embedded_cell(embed, document.path)
     name = path.stem
     relative = path.parent.relative_to(project_root()) if path.parent.is_relative_to(project_root()) else Path()
     out_dir = Path(out_dir) if out_dir else output_dir() / relative
     work = build_dir() / "render" / (f"{name}--{_slug(params)}" if params else name)
     record_path = work / "cache.json"
-    key = cache_key(document, bib, values)
+    key, files = cache_key(document, bib, values)
     if not force:
         hit = _cached(record_path, key)
         if hit is not None and hit.pdf.parent == out_dir.resolve():
             return hit
+    changed = changed_inputs(record_path, files)
 
     own_session = session is None
     session = session or KernelSession(cwd=path.parent)
@@ -174,8 +188,8 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
         handle.write(html_text)
     result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
                           seconds=time.perf_counter() - started, cached=False, facts=facts_used,
-                          warnings=assembled.warnings)
-    record = {"key": key, "outputs": {str(pdf): file_hash(pdf), str(html): file_hash(html)},
+                          warnings=assembled.warnings, changed=changed)
+    record = {"key": key, "files": files, "outputs": {str(pdf): file_hash(pdf), str(html): file_hash(html)},
               "result": {**asdict(result), "pdf": str(pdf), "html": str(html)}}
     with atomic_write(record_path, "w") as handle:
         json.dump(record, handle, ensure_ascii=False, indent=1, sort_keys=True)

@@ -19,16 +19,17 @@ from .qmd import Cell, Document, Markdown, RenderError
 
 INLINE_MARK = "__essnum_inline__:"
 
+#: Matplotlib backend of the kernel: figures drawn by a cell become PNG outputs, and matplotlib is only
+#: imported by the briefs that draw (the inline backend activates itself when matplotlib loads it).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
 #: Run at the start of every document: figures as PNG, facts usage reset, working directory set.
 SETUP = """
 import json as __essnum_json
 import os as __essnum_os
 __essnum_os.chdir({cwd!r})
-%matplotlib inline
-from matplotlib_inline.backend_inline import set_matplotlib_formats as __essnum_formats
-__essnum_formats("png")
-import matplotlib as __essnum_mpl
-__essnum_mpl.rcParams.update({{"figure.dpi": {dpi}, "savefig.dpi": {dpi}, "figure.figsize": [6.4, 3.6]}})
+%config InlineBackend.figure_formats = ["png"]
+%config InlineBackend.rc = {{"figure.dpi": {dpi}, "savefig.dpi": {dpi}, "figure.figsize": [6.4, 3.6]}}
 from essnum.facts import reset_used as __essnum_reset_used
 __essnum_reset_used()
 
@@ -52,23 +53,23 @@ class KernelSession:
     """
 
     def __init__(self, cwd: Path | None = None, kernel_name: str = "python3"):
-        import nbformat
-        from nbclient import NotebookClient
-
-        from ..notebooks import DETERMINISTIC_ENV
-
-        os.environ.update(DETERMINISTIC_ENV)  # inherited by the kernel process
-        self._notebook = nbformat.v4.new_notebook()
-        self._client = NotebookClient(self._notebook, timeout=decision("build.cell_timeout"), kernel_name=kernel_name,
-                                      resources={"metadata": {"path": str(cwd or Path.cwd())}})
-        self._started = False
+        self.cwd, self.kernel_name = Path(cwd or Path.cwd()), kernel_name
+        self._client = None
 
     def start(self) -> KernelSession:
-        if not self._started:
-            self._client.km = self._client.create_kernel_manager()
-            self._client.start_new_kernel()
-            self._client.kc = self._client.start_new_kernel_client()
-            self._started = True
+        if self._client is None:
+            import nbformat
+            from nbclient import NotebookClient
+
+            from ..notebooks import DETERMINISTIC_ENV
+
+            self._notebook = nbformat.v4.new_notebook()
+            client = NotebookClient(self._notebook, timeout=decision("build.cell_timeout"), kernel_name=self.kernel_name,
+                                    shutdown_kernel="immediate", resources={"metadata": {"path": str(self.cwd)}})
+            client.km = client.create_kernel_manager()
+            client.start_new_kernel(env={**os.environ, **DETERMINISTIC_ENV, "MPLBACKEND": INLINE_BACKEND})
+            client.kc = client.start_new_kernel_client()
+            self._client = client
         return self
 
     def run(self, code: str) -> list[dict]:
@@ -82,9 +83,9 @@ class KernelSession:
         return list(cell.outputs)
 
     def close(self) -> None:
-        if self._started:
+        if self._client is not None:
             self._client._cleanup_kernel()
-            self._started = False
+            self._client = None
 
     def __enter__(self) -> KernelSession:
         return self  # the kernel starts at the first run(): a batch served from the cache never starts one
