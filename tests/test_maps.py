@@ -225,3 +225,11 @@ def test_europe_legend_names_the_context_grey():
                             geometry_code="iso_a2", **LABELS)
     entries = [t.get_text() for t in drawn.figure.axes[-1].get_legend().get_texts()]
     assert entries[-1].replace("\n", " ") == decision("maps.context_label")
+
+
+def test_region_map_can_reuse_the_national_breaks(france, values, departements):
+    drawn = maps.region_map(values, "density", departements, "84", classification=france.classification, **LABELS)
+    assert drawn.classification == france.classification
+    legend = [t.get_text() for t in drawn.figure.axes[-1].get_legend().get_texts()]
+    classes = [label for label in legend if label not in ("Aucune organisation", decision("maps.no_data_label"))]
+    assert classes == france.classification.labels()  # every national class, even those absent from the région

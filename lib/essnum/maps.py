@@ -32,9 +32,10 @@ import pandas as pd
 from babel.numbers import format_decimal
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
-from .config import decision
 from . import reference
+from .config import decision
 from .paths import atomic_write
 from .sources import attribution
 
@@ -348,7 +349,7 @@ def _title(figure: Figure, title: str, unit: str) -> None:
 
 def _figure_texts(figure: Figure) -> tuple[str, ...]:
     """Every text drawn on the figure (titles, labels, legend, footer), for checks and search."""
-    return tuple(t.get_text() for t in figure.findobj(matplotlib.text.Text) if t.get_text())
+    return tuple(t.get_text() for t in figure.findobj(Text) if t.get_text())
 
 
 # --------------------------------------------------------------------------- the three maps
@@ -416,8 +417,8 @@ def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
 
     ``table`` is an ``essnum.territory`` table (e.g. ``departement_counts``) whose ``column`` is mapped;
     its ``code`` column holds the INSEE codes found in ``geometry[geometry_code]``: départements
-    (``level="departement"``) or régions (``level="region"``). Units without a row are shown as "no data"; a
-    code unknown to the geometry is an error. Overseas units are found by their code at that level
+    (``level="departement"``) or régions (``level="region"``). Units without a row are shown as "no
+    data"; a code unknown to the geometry is an error. Overseas units are found by their code at that level
     (``territory.overseas_crs`` and the COG); each inset has its own projection, label and scale bar.
     ``title`` and ``unit`` head the map, ``legend_title`` heads the classes, ``zero_label`` (e.g.
     "Aucune organisation") puts zeros in a class of their own, ``sources`` adds lines after the declared
@@ -479,9 +480,9 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     """Europe in ETRS89-LAEA (``territory.europe_crs``), clipped to ``maps.europe_extent``.
 
     ``table`` (e.g. ``territory.country_counts``) gives ``column`` per ``code``, matched on
-    ``geometry[geometry_code]`` (``"iso_a2"`` for ``reference.countries()``, ``"nuts_id"`` for NUTS). Units of ``geometry`` without a row
-    are outside the analysed scope and drawn in the neutral context grey, like ``context`` (optional
-    land from another layer, drawn underneath). Codes of the table that the geometry lacks (small states
+    ``geometry[geometry_code]`` (``"iso_a2"`` for ``reference.countries()``, ``"nuts_id"`` for NUTS).
+    Units of ``geometry`` without a row are outside the analysed scope and drawn in the neutral context
+    grey, like ``context`` (optional land from another layer, drawn underneath). Codes of the table that the geometry lacks (small states
     missing from a 1:110m layer) are named under the map and in the alt text. Other arguments as for
     ``france_map``.
     """
