@@ -75,3 +75,11 @@ def test_threshold_default_comes_from_decisions():
 def test_rejects_non_count_tables():
     with pytest.raises(ValueError, match="non-negative integers"):
         suppress(_table([[1.5, 2], [3, 4]]))
+
+
+def test_feasible_bounds_are_integers_so_non_zero_width_means_at_least_two_counts():
+    rng = np.random.default_rng(99)
+    result = suppress(_table(rng.choice([1, 2, 4, 7, 13, 25, 60], size=(5, 4)).tolist()), threshold=11)
+    audit = result.audit
+    assert np.allclose(audit[["low", "high"]], np.round(audit[["low", "high"]]))
+    assert (audit["width"] >= 1).all()

@@ -102,3 +102,22 @@ def test_synthetic_export_is_labelled_and_reproduces_margins(tmp_path):
 def test_synthetic_rejects_margins_over_one():
     with pytest.raises(ValueError, match="at most 1"):
         synthetic_survey(10, {"q": {"a": 0.7, "b": 0.5}})
+
+
+@pytest.mark.parametrize("codebook_format", ["yaml", "csv"])
+def test_multiple_choice_option_counts_an_empty_cell_as_not_chosen(tmp_path, codebook_format):
+    # LimeSurvey exports each option of a multiple-choice question as a column holding Y or nothing
+    (tmp_path / "export.csv").write_text("id,Q5[SQ002]\n1,Y\n2,\n3,\n4,Y\n5,N?\n", encoding="utf-8")
+    if codebook_format == "yaml":
+        (tmp_path / "codebook.yaml").write_text(
+            "questions:\n  tool_training:\n    column: 'Q5[SQ002]'\n    answers: {Y: oui}\n    empty: non\n",
+            encoding="utf-8")
+    else:
+        (tmp_path / "codebook.csv").write_text(
+            "question,column,label,code,answer\ntool_training,Q5[SQ002],Formation aux outils,Y,oui\n"
+            "tool_training,Q5[SQ002],Formation aux outils,,non\n", encoding="utf-8")
+    micro = read_microdata(tmp_path / "export.csv", tmp_path / f"codebook.{codebook_format}")
+    table = weighted_proportions(micro, "tool_training").set_index("answer")
+    assert table["count"].to_dict() == {"oui": 2, "non": 2}
+    assert table.loc["oui", "proportion"] == pytest.approx(0.5)
+    assert [(p.row, p.field) for p in micro.problems] == [(6, "Q5[SQ002]")]

@@ -6,6 +6,9 @@ cells are suppressed (secondary) until no suppressed cell can be solved back fro
 for each suppressed cell the range of values compatible with every published number (the additive
 relations of the table, counts ≥ 0) is computed with ``scipy.optimize.linprog`` and must have non-zero
 width. Margins that are themselves below the threshold are suppressed like any other cell.
+
+The constraint matrix of a two-way table with its margins is totally unimodular, so the LP bounds are
+integers: a non-zero width means at least two integer counts remain possible for every hidden cell.
 """
 
 from __future__ import annotations

@@ -8,10 +8,15 @@ Codebook, YAML::
         column: Q3
         label: Maturité numérique
         answers: {1: experimentee, 2: en_progres, 3: peu_initiee}
-        missing: [99]        # codes meaning "no answer" (optional; empty cells are always missing)
+        missing: [99]        # codes meaning "no answer" (optional; empty cells are missing unless `empty`)
+      tool_training:
+        column: "Q5[SQ002]"  # a multiple-choice option as LimeSurvey exports it: Y or empty
+        answers: {Y: oui}
+        empty: non           # an empty cell is this answer (not chosen), not a missing answer
 
 or CSV with columns ``question, column, label, code, answer`` (one row per answer code; a row with
-``question = weight`` names the weight column; ``answer`` may be ``<missing>`` to declare a no-answer code).
+``question = weight`` names the weight column; ``answer`` may be ``<missing>`` to declare a no-answer code,
+and a row with an empty ``code`` gives the answer an empty cell stands for).
 A response whose code is not in the codebook is rejected with its row, column and value: read = kept + rejected.
 """
 
@@ -28,6 +33,7 @@ from ..tables import Problem
 from .intervals import wilson
 
 MISSING_ANSWER = "<missing>"
+_EMPTY = "\x00empty"  # internal code of an empty cell when the codebook gives it an answer
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,12 @@ class Question:
     label: str
     answers: dict[str, str]  # code (as text) → answer label
     missing: tuple[str, ...] = ()
+    empty: str | None = None  # answer label of an empty cell (multiple-choice options); None: empty = missing
+
+    def labels(self) -> list[str]:
+        """Every answer label, in codebook order, the empty-cell answer last."""
+        labels = list(dict.fromkeys(self.answers.values()))
+        return labels + ([self.empty] if self.empty is not None and self.empty not in labels else [])
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,8 @@ def read_codebook(path: Path | str) -> Codebook:
                     raise ValueError(f"{path}: question {qid!r} has no {key!r}")
             questions[str(qid)] = Question(str(qid), str(q["column"]), str(q.get("label", qid)),
                                            {_code(k): str(v) for k, v in q["answers"].items()},
-                                           tuple(_code(m) for m in q.get("missing", [])))
+                                           tuple(_code(m) for m in q.get("missing", [])),
+                                           None if q.get("empty") is None else str(q["empty"]))
         return Codebook(questions, spec.get("weight"), str(path))
     if path.suffix.lower() == ".csv":
         table = pd.read_csv(path, dtype="string", keep_default_na=False)
@@ -80,11 +93,14 @@ def read_codebook(path: Path | str) -> Codebook:
             columns = rows["column"].unique()
             if len(columns) != 1:
                 raise ValueError(f"{path}: question {qid!r} maps to several columns {list(columns)}")
+            empty = rows[(rows["code"].str.strip() == "") & (rows["answer"] != MISSING_ANSWER)]
+            rows = rows[rows["code"].str.strip() != ""]
             answers = rows[rows["answer"] != MISSING_ANSWER]
             missing = rows[rows["answer"] == MISSING_ANSWER]
             questions[str(qid)] = Question(str(qid), str(columns[0]), str(rows["label"].iloc[0]),
                                            dict(zip(answers["code"].map(_code), answers["answer"])),
-                                           tuple(missing["code"].map(_code)))
+                                           tuple(missing["code"].map(_code)),
+                                           str(empty["answer"].iloc[0]) if len(empty) else None)
         return Codebook(questions, str(weight.iloc[0]) if len(weight) else None, str(path))
     raise ValueError(f"{path}: codebook must be .yaml, .yml or .csv")
 
@@ -136,14 +152,17 @@ def decode(raw: pd.DataFrame, codebook: Codebook, source: str = "<frame>") -> Mi
     decoded = {}
     for qid, q in codebook.questions.items():
         text = raw[q.column].map(lambda v: "" if pd.isna(v) else _code(v))
+        if q.empty is not None:
+            text = text.mask(text.eq(""), _EMPTY)
         is_missing = text.eq("") | text.isin(q.missing)
-        known = text.isin(list(q.answers))
+        answers = {**q.answers, **({_EMPTY: q.empty} if q.empty is not None else {})}
+        known = text.isin(list(answers))
         for row in raw.index[~is_missing & ~known]:
             message = f"answer code {text[row]!r} is not in the codebook (known: {sorted(q.answers)})"
             problems.append(Problem(source, int(row), q.column, message,
                                     f"add the code to question {qid!r} of {codebook.source}, or declare it missing"))
             reasons.setdefault(int(row), []).append(f"{q.column}: {message}")
-        decoded[qid] = pd.Series(pd.array(text.map(q.answers).where(~is_missing & known), dtype="string"),
+        decoded[qid] = pd.Series(pd.array(text.map(answers).where(~is_missing & known), dtype="string"),
                                  index=raw.index)
     if codebook.weight:
         weight = pd.to_numeric(raw[codebook.weight], errors="coerce")
@@ -192,7 +211,7 @@ def weighted_proportions(micro: Microdata, question: str, weights: pd.Series | N
     n_eff = effective_sample_size(w[answered]) if answered.any() else 0.0
     total = w[answered].sum()
     rows = []
-    for label in q.answers.values():
+    for label in q.labels():
         chosen = answered & answers.eq(label).fillna(False)
         p = float(w[chosen].sum() / total) if total else float("nan")
         interval = wilson(p, n_eff, confidence) if total else None
@@ -208,7 +227,7 @@ def crosstab(micro: Microdata, rows: str, columns: str, weights: pd.Series | Non
              confidence: float | None = None) -> pd.DataFrame:
     """Weighted distribution of ``columns`` within each answer of ``rows`` (long format, with intervals and counts)."""
     frames = []
-    for label in micro.codebook.questions[rows].answers.values():
+    for label in micro.codebook.questions[rows].labels():
         subset = micro.responses[rows].eq(label).fillna(False)
         part = Microdata(micro.responses[subset], micro.rejected, micro.problems, micro.codebook, micro.path)
         table = weighted_proportions(part, columns, None if weights is None else weights[subset], confidence)
@@ -219,7 +238,7 @@ def crosstab(micro: Microdata, rows: str, columns: str, weights: pd.Series | Non
 
 def count_table(micro: Microdata, rows: str, columns: str) -> pd.DataFrame:
     """Unweighted respondent counts of ``rows`` × ``columns`` (all codebook answers, zeros included) — the input of disclosure control."""
-    r = list(micro.codebook.questions[rows].answers.values())
-    c = list(micro.codebook.questions[columns].answers.values())
+    r = micro.codebook.questions[rows].labels()
+    c = micro.codebook.questions[columns].labels()
     counts = pd.crosstab(micro.responses[rows], micro.responses[columns])
     return counts.reindex(index=r, columns=c, fill_value=0).rename_axis(index=rows, columns=columns)
