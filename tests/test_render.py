@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 def spaces(text: str) -> str:
-    """pdftotext writes no-break spaces (U+00A0, U+202F) as plain spaces: compare on that footing."""
-    return text.replace("\u202f", " ").replace("\u00a0", " ")
+    """pdftotext writes no-break spaces (U+00A0, U+202F) as plain spaces: compare on that footing
+    (and without the zero-width spaces that let identifiers wrap in the appendix)."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ").replace("\u200b", "")
 
 
 def pdf_text(pdf: Path) -> str:

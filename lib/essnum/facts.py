@@ -298,6 +298,11 @@ def keys_used_by_briefs(paths: Iterable[Path] | None = None) -> list[str]:
     return list(keys)
 
 
+def _breakable(identifier: str) -> str:
+    """An identifier as text that may wrap after its dots and slashes (zero-width spaces), for narrow columns."""
+    return re.sub(r"([./_])", "\\1\u200b", identifier).replace("_", "\\_")
+
+
 def _markdown_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -317,11 +322,11 @@ def sources_appendix(brief: str | Path | None = None):
     rows = ["| Chiffre | Signification | Source | Méthode |", "|:----|:----------|:--------|:-----|"]
     for key in keys:
         item = get(key)
-        source = f"`{key}`"
+        source = _breakable(key)
         if item.publication:
             source = f"[@{item.publication}], base de preuves {source}"
         elif item.data:
-            source = f"{source}, calculé sur {', '.join(f'`{path}`' for path in item.data)}"
+            source = f"{source}, calculé sur {', '.join(_breakable(path) for path in item.data)}"
         rows.append(f"| {item.text} | {_markdown_cell(item.label)} | {_markdown_cell(source)} | "
                     f"{_markdown_cell(item.method)} |")
     return Markdown("\n".join(rows) + "\n")

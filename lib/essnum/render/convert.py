@@ -36,7 +36,8 @@ def filter_file(name: str) -> Path:
 
 def pandoc(markdown: str, to: str, work_dir: Path, bibliography: Path | None, extra: list[str] = ()) -> str:
     """Convert ``markdown`` to ``to`` in ``work_dir``; pandoc warnings (e.g. unresolved citations) are errors."""
-    command = [pandoc_path(), "--from", "markdown", "--to", to, "--resource-path", str(work_dir), *extra]
+    command = [pandoc_path(), "--from", "markdown", "--to", to, "--wrap", "none", "--resource-path", str(work_dir),
+               *extra]
     command += [arg for name in BEFORE_CITEPROC for arg in ("--lua-filter", str(filter_file(name)))]
     if bibliography is not None:
         command += ["--citeproc", "--bibliography", str(bibliography)]

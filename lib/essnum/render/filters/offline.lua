@@ -8,7 +8,7 @@ local CALLOUT_TITLES = {
 }
 
 local function typst(blocks)
-  return pandoc.write(pandoc.Pandoc(blocks), "typst-citations"):gsub("%s+$", "")
+  return pandoc.write(pandoc.Pandoc(blocks), "typst-citations", { wrap_text = "wrap-none" }):gsub("%s+$", "")
 end
 
 local function typst_string(text)
@@ -76,7 +76,7 @@ local function callout(div, kind)
     body:remove(1)
   end
   if FORMAT:match("typst") then
-    return pandoc.RawBlock("typst", string.format("#callout(kind: %s, title: [%s], body: [%s])",
+    return pandoc.RawBlock("typst", string.format("#callout(kind: %s, title: [%s], body: [\n%s\n])",
       typst_string(kind), typst({ pandoc.Plain(title_inlines) }), typst(body)))
   end
   local content = pandoc.Blocks({ pandoc.Div(pandoc.Plain(title_inlines), pandoc.Attr("", { "callout-title" })) })

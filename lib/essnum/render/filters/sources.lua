@@ -7,8 +7,8 @@ template's `source-line` function in Typst, and a `<p class="source">` in HTML.
 function Div(div)
   if not div.classes:includes("source") then return nil end
   if FORMAT:match("typst") then
-    local inner = pandoc.write(pandoc.Pandoc(div.content), "typst-citations")
-    return pandoc.RawBlock("typst", "#source-line[" .. inner:gsub("%s+$", "") .. "]")
+    local inner = pandoc.write(pandoc.Pandoc(div.content), "typst-citations", { wrap_text = "wrap-none" })
+    return pandoc.RawBlock("typst", "#source-line[\n" .. inner:gsub("%s+$", "") .. "\n]")
   end
   if FORMAT:match("html") then
     return pandoc.Div(div.content, pandoc.Attr("", {"source"}))
