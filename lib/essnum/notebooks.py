@@ -38,6 +38,7 @@ def execute_notebook(path: Path, output: Path | None = None) -> Path:
         notebook,
         timeout=decision("build.cell_timeout"),
         kernel_name="python3",
+        record_timing=False,  # no execution timestamps: re-running leaves unchanged outputs byte-identical
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
     client.execute()
