@@ -233,3 +233,19 @@ def test_region_map_can_reuse_the_national_breaks(france, values, departements):
     legend = [t.get_text() for t in drawn.figure.axes[-1].get_legend().get_texts()]
     classes = [label for label in legend if label not in ("Aucune organisation", decision("maps.no_data_label"))]
     assert classes == france.classification.labels()  # every national class, even those absent from the région
+
+
+def test_region_labels_never_overlap_and_small_departements_are_keyed(departements):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    table = _table(departements["code"], [i * 1.37 for i in range(len(departements))])
+    for region in sorted(departements["region"].unique()):
+        drawn = maps.region_map(table, "density", departements, region, **LABELS)
+        renderer = FigureCanvasAgg(drawn.figure).get_renderer()
+        ax = drawn.figure.axes[0]
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if not t.get_text().endswith(" km")]
+        assert len(boxes) == (departements["region"] == region).sum()
+        overlapping = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+        assert not overlapping, (region, [ax.texts[i].get_text() for pair in overlapping for i in pair])
+    paris = maps.region_map(table, "density", departements, "11", **LABELS)
+    assert "75 : Paris" in "\n".join(paris.texts)

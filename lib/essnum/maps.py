@@ -29,7 +29,10 @@ import matplotlib
 import matplotlib.patheffects
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.ops
 from babel.numbers import format_decimal
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.text import Text
@@ -520,11 +523,55 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     return MapFigure(figure, title, alt, classification, _figure_texts(figure))
 
 
+def _label_candidates(shape, steps: int = 3) -> list:
+    """Points inside ``shape`` where a label may go: its pole of inaccessibility, its representative
+    point, then points around the pole (up, down, left, right) still inside the shape."""
+    part = max(getattr(shape, "geoms", [shape]), key=lambda p: p.area)
+    pole = shapely.ops.polylabel(part, tolerance=part.length / 1000)
+    xmin, ymin, xmax, ymax = part.bounds
+    around = [shapely.Point(pole.x + dx * (xmax - xmin), pole.y + dy * (ymax - ymin))
+              for i in range(1, steps + 1) for dx, dy in ((0, i / 8), (0, -i / 8), (i / 8, 0), (-i / 8, 0))]
+    return [pole, shape.representative_point(), *(p for p in around if shape.contains(p))]
+
+
+def _label_units(ax, frame: gpd.GeoDataFrame, name_column: str, decimals: int) -> list[tuple[str, str]]:
+    """Label each unit with its name and value, largest units first, at the first candidate point where
+    the label overlaps no other label and stays inside the axes. Units below ``maps.small_unit_share``
+    of the total area, or whose name fits nowhere, get their code instead. Returns (code, name) of the
+    units labelled by code, for the key."""
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    frame_box = ax.get_window_extent(renderer)
+    placed, keyed = [], []
+    style = {"ha": "center", "va": "center", "fontsize": _setting("font_size") - 1,
+             "path_effects": [matplotlib.patheffects.withStroke(linewidth=2, foreground="white")]}
+    small = frame.area < _setting("small_unit_share") * frame.area.sum()
+    for idx in frame.area.sort_values(ascending=False, kind="stable").index:
+        code, name, value = frame.at[idx, "code"], frame.at[idx, name_column], frame.at[idx, "value"]
+        shown = (_setting("no_data_label") if pd.isna(value) else "0" if value == 0 else format_number(value, decimals))
+        labels = [code] if small[idx] else [textwrap.fill(name, _setting("unit_label_chars")), code]
+        candidates = _label_candidates(frame.geometry[idx])
+        tries = [(label, point) for label in labels for point in candidates]
+        for label, point in tries + [(labels[-1], candidates[0])]:  # last resort: the code at the pole
+            text = ax.annotate(f"{label}\n{shown}", (point.x, point.y), **style)
+            box = text.get_window_extent(renderer)
+            inside = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
+            if not tries or inside and not any(box.overlaps(other) for other in placed):
+                break
+            text.remove()
+            tries.pop(0)
+        placed.append(box)
+        if label == code:
+            keyed.append((code, name))
+    return sorted(keyed)
+
+
 def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame, region: str, *, title: str,
                unit: str, legend_title: str, zero_label: str | None = None, sources: Sequence[str] = (),
                classification: Classification | None = None, geometry_code: str = "code",
                name_column: str = "name", region_column: str = "region") -> MapFigure:
-    """One région with its départements, each labelled with its name and value.
+    """One région with its départements, each labelled with its name and value where it fits without
+    overlapping another label (else, and for tiny départements, with its code, named in a key under the
+    legend).
 
     ``table`` (e.g. ``territory.departement_counts``) gives ``column`` per département ``code``; rows of
     other régions are ignored, codes unknown to ``departements`` are an error. Metropolitan régions
@@ -552,13 +599,12 @@ def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame,
     _paint(ax, frame, classes, colours)
     _fit_limits(ax, frame.total_bounds, 0.05)
     _scale_bar(ax)
-    for point, name, value in zip(frame.representative_point(), frame[name_column], frame["value"], strict=True):
-        shown = (_setting("no_data_label") if pd.isna(value) else "0" if value == 0
-                 else format_number(value, classification.decimals))
-        ax.annotate(f"{name}\n{shown}", (point.x, point.y), ha="center", va="center", fontsize=_setting("font_size") - 1,
-                    path_effects=[matplotlib.patheffects.withStroke(linewidth=2, foreground="white")])
-    _legend(_axes_cm(figure, 12.0, bottom, 3.9, map_height), _legend_handles(classification, classes, colours),
-            legend_title)
+    keyed = _label_units(ax, frame, name_column, classification.decimals)
+    legend_ax = _axes_cm(figure, 12.0, bottom, 3.9, map_height)
+    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
+    if keyed:  # units labelled by their code on the map are named here
+        legend_ax.text(0, 0, "\n".join(f"{code} : {name}" for code, name in keyed), transform=legend_ax.transAxes,
+                       ha="left", va="bottom", fontsize=_setting("font_size") - 1, color="#333333")
     alt = _alt_text(f"de la région {region} par département", frame, classes, classification, name_column,
                     unit, title, lines)
     return MapFigure(figure, title, alt, classification, _figure_texts(figure))
