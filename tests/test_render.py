@@ -136,3 +136,16 @@ def test_a_failing_inline_expression_names_its_line(workspace):
                     encoding="utf-8")
     with pytest.raises(RenderError, match=r"inline.qmd:8: inline expression .* failed: FactError: unknown fact"):
         render_brief(path, out_dir=root / "out", session=session)
+
+
+def test_the_cache_depends_only_on_the_essnum_code_the_brief_used(rendered, workspace):
+    import json
+
+    root, _ = workspace
+    record = json.loads((root / "build" / "render" / "essai" / "cache.json").read_text(encoding="utf-8"))
+    assert "lib/essnum/facts.py" in record["code"] and "lib/essnum/evidence.py" in record["code"]
+    assert "lib/essnum/network.py" not in record["code"]
+    hashed = set(record["files"])
+    assert "lib/essnum/render/engine.py" in hashed and "lib/essnum/evidence.py" in hashed
+    assert "lib/essnum/network.py" not in hashed
+    assert "data/evidence/figures.csv" in hashed

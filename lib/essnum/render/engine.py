@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -91,11 +92,20 @@ def _slug(params: dict) -> str:
     return "-".join(re.sub(r"[^\w.-]+", "_", f"{k}-{v}") for k, v in sorted(params.items()))
 
 
-def cache_inputs(document: Document, bib: Path | None) -> list[Path]:
-    """Files whose content decides the rendered brief."""
+#: essnum modules a render always depends on (the renderer itself); other essnum code counts only if the
+#: brief's cells imported it, so editing, say, the network module does not re-render a brief that never uses it.
+RENDERER_CODE = ("render", "facts", "config", "paths", "build")
+
+KERNEL_MODULES = ("import sys as __s, json as __j; print(__j.dumps(sorted({m.__file__ for n, m in list(__s.modules.items())"
+                  " if (n == 'essnum' or n.startswith('essnum.')) and getattr(m, '__file__', None)})))")
+
+
+def cache_inputs(document: Document, bib: Path | None, code: list[Path] | None = None) -> list[Path]:
+    """Files whose content decides the rendered brief (``code``: the essnum modules its cells used;
+    ``None``: all of essnum)."""
     files = [document.path, *(e.notebook for e in document.embeds), project_root() / "_quarto.yml"]
     files += [bib] if bib else []
-    files += code_files("")
+    files += code_files("") if code is None else [*code_files(*RENDERER_CODE), *code]
     files += sorted(package_file("render", "templates").iterdir())
     files += sorted(p for p in data_dir().rglob("*") if p.is_file())
     facts_json = build_dir() / "facts.json"
@@ -103,26 +113,45 @@ def cache_inputs(document: Document, bib: Path | None) -> list[Path]:
     return files
 
 
-def cache_key(document: Document, bib: Path | None, params: dict) -> tuple[str, dict[str, str]]:
-    """The cache key and the input hashes it covers (kept in the record to say what changed)."""
-    files = hash_files(cache_inputs(document, bib))
+def _key(files: dict[str, str], params: dict) -> str:
     payload = {"version": CACHE_VERSION, "params": params, "files": files}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest(), files
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def changed_inputs(record_path: Path, files: dict[str, str]) -> list[str]:
-    """Inputs added, removed or modified since the render recorded in ``record_path`` (all if none)."""
-    if not record_path.is_file():
+def _relative(path: Path | str) -> str:
+    path = Path(path).resolve()
+    return str(path.relative_to(project_root())) if path.is_relative_to(project_root()) else str(path)
+
+
+def _only_used_code(files: dict[str, str], used: list[str]) -> dict[str, str]:
+    """Drop the essnum Python files neither the renderer nor the brief's cells imported."""
+    keep = {_relative(p) for p in code_files(*RENDERER_CODE)} | set(used)
+    return {k: v for k, v in files.items() if not (k.startswith("lib/essnum/") and k.endswith(".py")) or k in keep}
+
+
+def _printed_json(outputs: list[dict]):
+    return json.loads("".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream"))
+
+
+def _record(record_path: Path) -> dict | None:
+    return json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else None
+
+
+def changed_inputs(record: dict | None, files: dict[str, str]) -> list[str]:
+    """Inputs added, removed or modified since the recorded render (among the code it used)."""
+    if record is None:
         return ["(no previous render)"]
-    before = json.loads(record_path.read_text(encoding="utf-8")).get("files", {})
+    before = record.get("files", {})
+    files = _only_used_code(files, record.get("code", []))
     return sorted(k for k in set(before) | set(files) if before.get(k) != files.get(k))
 
 
-def _cached(record_path: Path, key: str) -> RenderResult | None:
-    if not record_path.is_file():
+def _cached(record: dict | None, document: Document, bib: Path | None, params: dict) -> RenderResult | None:
+    """The recorded result if every input it depended on and every output are unchanged."""
+    if record is None:
         return None
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    if record.get("key") != key:
+    code = [project_root() / c for c in record.get("code", [])]
+    if _key(hash_files(cache_inputs(document, bib, code)), params) != record.get("key"):
         return None
     for path, digest in record["outputs"].items():
         if not Path(path).is_file() or file_hash(Path(path)) != digest:
@@ -152,19 +181,21 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
     out_dir = Path(out_dir) if out_dir else output_dir() / relative
     work = build_dir() / "render" / (f"{name}--{_slug(params)}" if params else name)
     record_path = work / "cache.json"
-    key, files = cache_key(document, bib, values)
+    previous = _record(record_path)
     if not force:
-        hit = _cached(record_path, key)
+        hit = _cached(previous, document, bib, values)
         if hit is not None and hit.pdf.parent == out_dir.resolve():
             return hit
-    changed = changed_inputs(record_path, files)
+    files = hash_files(cache_inputs(document, bib))  # before executing: a file edited meanwhile re-renders next time
+    changed = changed_inputs(previous, files)
 
     own_session = session is None
     session = session or KernelSession(cwd=path.parent)
     try:
         executed = execute_document(document, session, params)
         used = session.run("from essnum.facts import used as __u; print(__import__('json').dumps(__u()))")
-        facts_used = json.loads("".join(o.get("text", "") for o in used if o.get("output_type") == "stream"))
+        facts_used = _printed_json(used)
+        code_used = sorted({_relative(f) for f in _printed_json(session.run(KERNEL_MODULES))})
     finally:
         if own_session:
             session.close()
@@ -176,10 +207,13 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
     assembled = assemble(document, executed, work / f"{name}_files", f"{name}_files", echo=echo, extra_meta=extra_meta)
     (work / f"{name}.md").write_text(assembled.markdown, encoding="utf-8")
 
-    typst_file = work / f"{name}.typ"
-    typst_file.write_text(convert.to_typst(assembled.markdown, work, bib), encoding="utf-8")
-    pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))
-    html_text = convert.to_html(assembled.markdown, work, bib)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two pandoc runs in parallel
+        typst_source = pool.submit(convert.to_typst, assembled.markdown, work, bib)
+        html_text = pool.submit(convert.to_html, assembled.markdown, work, bib)
+        typst_file = work / f"{name}.typ"
+        typst_file.write_text(typst_source.result(), encoding="utf-8")
+        pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))
+        html_text = html_text.result()
 
     pdf, html = (out_dir / f"{name}.pdf").resolve(), (out_dir / f"{name}.html").resolve()
     with atomic_write(pdf, "wb") as handle:
@@ -189,7 +223,9 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
     result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
                           seconds=time.perf_counter() - started, cached=False, facts=facts_used,
                           warnings=assembled.warnings, changed=changed)
-    record = {"key": key, "files": files, "outputs": {str(pdf): file_hash(pdf), str(html): file_hash(html)},
+    files = _only_used_code(files, code_used)
+    record = {"key": _key(files, values), "files": files, "code": code_used,
+              "outputs": {str(pdf): file_hash(pdf), str(html): file_hash(html)},
               "result": {**asdict(result), "pdf": str(pdf), "html": str(html)}}
     with atomic_write(record_path, "w") as handle:
         json.dump(record, handle, ensure_ascii=False, indent=1, sort_keys=True)

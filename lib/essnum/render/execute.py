@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,9 @@ class KernelSession:
 
     def start(self) -> KernelSession:
         if self._client is None:
+            # jsonschema, imported by nbformat, compiles an IRI grammar at import time when rfc3987-syntax
+            # is installed (seconds on this machine) for a format checker nbformat never uses: skip it here.
+            sys.modules.setdefault("rfc3987_syntax", None)
             import nbformat
             from nbclient import NotebookClient
 
