@@ -69,8 +69,8 @@ class LengthViolation:
     def __str__(self) -> str:
         excess = self.answer.characters - self.limit
         return (f"{self.source}:{self.answer.line}: answer {self.answer.question_id} has {self.answer.characters} "
-                f"characters, {excess} over the limit of {self.limit} (decisions.toml [consultation] max_chars); "
-                f"shorten the section {{#{self.answer.question_id}}}")
+                f"characters, {excess} over the limit of {self.limit}; shorten the section "
+                f"{{#{self.answer.question_id}}}")
 
 
 @dataclass(frozen=True)
