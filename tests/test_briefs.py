@@ -16,10 +16,10 @@ import pytest
 from essnum import facts
 from essnum.consultation import export_answers
 from essnum.paths import briefs_dir, data_dir
-from test_render import pdf_text, spaces
 from essnum.render import KernelSession, qmd, render_brief
 from essnum.render.assemble import embedded_cell
 from essnum.render.engine import bibliography, check_citations
+from test_render import pdf_text, spaces  # the PDF-reading helpers of the renderer's own tests
 
 NATIONAL = briefs_dir() / "accelerer-ess-numerique.qmd"
 CONSULTATION = briefs_dir() / "transition-pathway-reponse.qmd"
