@@ -98,3 +98,22 @@ def test_side_cut_pairs_on_a_path_counts_each_split():
     matrix = sp.csr_matrix(nx.to_scipy_sparse_array(nx.path_graph(4)))
     pairs = m.side_cut_pairs(matrix, np.array([1, 1, 0, 0], bool), np.array([0, 0, 1, 1], bool))
     assert pairs.tolist() == [0, 2, 2, 0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_side_cut_pairs_match_removing_each_node(seed):
+    graph = nx.gnm_random_graph(40, 48, seed=seed)  # sparse: many cut vertices and several components
+    matrix = sp.csr_matrix(nx.to_scipy_sparse_array(graph, nodelist=range(40)))
+    rng = np.random.default_rng(seed)
+    side = rng.choice(["a", "b", ""], 40)
+    pairs = m.side_cut_pairs(matrix, side == "a", side == "b")
+
+    def connected_pairs(g):
+        return sum(sum(side[u] == "a" for u in c) * sum(side[u] == "b" for u in c) for c in nx.connected_components(g))
+
+    for v in range(40):
+        without = graph.copy()
+        without.remove_node(v)
+        before = connected_pairs(graph) - sum(1 for u in nx.node_connected_component(graph, v)
+                                              if {side[u], side[v]} == {"a", "b"})
+        assert pairs[v] == before - connected_pairs(without), v

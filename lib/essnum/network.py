@@ -253,12 +253,14 @@ def _components(adjacency: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
 def analyse_atlas(directory=None, settings: NetworkSettings | None = None,
                   progress: Callable[[str], None] | None = None) -> NetworkAnalysis:
     """Load an atlas folder (default: the embedded atlas) with ``essnum.atlas.load_atlas`` and analyse
-    its kept rows. The loader's own report stays available as ``analysis.atlas_report``."""
+    its kept rows. The loader's report stays available as ``analysis.atlas_report``, the French family
+    names as ``analysis.family_labels``."""
     from .atlas import load_atlas
 
     atlas = load_atlas(directory)
     analysis = NetworkAnalysis(atlas.organisations, atlas.links, settings)
     analysis.atlas_report = atlas.report
+    analysis.family_labels = dict(zip(atlas.families["code"], atlas.families["label_fr"]))
     return analysis.run(progress)
 
 
@@ -385,17 +387,23 @@ class NetworkAnalysis:
         self.summary = self._summary()
 
     def _community_table(self) -> pd.DataFrame:
+        """One row per community: size, share of tech organisations, families by count, members by PageRank."""
         nodes = self.nodes[self.nodes["community"] > 0].sort_values(["community", "pagerank", "id"],
                                                                    ascending=[True, False, True])
-        rows = []
-        for number, members in nodes.groupby("community", sort=True):
-            families = members["family"].replace("", "?").value_counts()
-            families = families.sort_index().sort_values(ascending=False, kind="stable")
-            rows.append({"community": int(number), "size": len(members),
-                         "tech_share": float((members["side"] == "tech").mean()),
-                         "main_family": families.index[0], "families": "; ".join(f"{f} {n}" for f, n in families.items()),
-                         "members": "; ".join(members["name"])})
-        return pd.DataFrame(rows, columns=["community", "size", "tech_share", "main_family", "families", "members"])
+        columns = ["community", "size", "tech_share", "main_family", "families", "members"]
+        if nodes.empty:
+            return pd.DataFrame(columns=columns)
+        families = (pd.DataFrame({"community": nodes["community"], "family": nodes["family"].replace("", "?")})
+                    .value_counts().rename("n").reset_index()
+                    .sort_values(["community", "n", "family"], ascending=[True, False, True]))
+        families["text"] = families["family"] + " " + families["n"].astype(str)
+        by_family = families.groupby("community", sort=True)
+        members = nodes.groupby("community", sort=True)
+        table = pd.DataFrame({
+            "size": members.size(), "tech_share": (nodes["side"] == "tech").groupby(nodes["community"]).mean(),
+            "main_family": by_family["family"].first(), "families": by_family["text"].agg("; ".join),
+            "members": members["name"].agg("; ".join)})
+        return table.rename_axis("community").reset_index()[columns]
 
     def top_brokers(self, n: int | None = None) -> pd.DataFrame:
         """Organisations with the highest betweenness (ties: lower constraint, then id)."""
@@ -424,11 +432,14 @@ class NetworkAnalysis:
         rounded = lambda x: None if x is None or np.isnan(x) else round(float(x), 6)  # noqa: E731
         records = lambda table: [{k: (rounded(x) if isinstance(x, float) else (int(x) if isinstance(x, np.integer) else x))  # noqa: E731
                                   for k, x in row.items()} for row in table.to_dict("records")]
+        # Bipartite components are counted by their organisations (a collective alone is not a component).
         bipartite = graph_summary(self.bipartite_adjacency.shape[0], self.bipartite_adjacency.nnz // 2,
-                                  self.bipartite_org_sizes)
-        bipartite["largest_component_organisations"] = bipartite.pop("largest_component")
+                                  self.bipartite_org_sizes[self.bipartite_org_sizes > 0])
         bipartite.update(organisations=int(self.n_org), collectives=len(self.atlas.collectives))
         sizes = np.bincount(self.values["community"])[1:]
+        side = dict(zip(self.nodes["id"], self.nodes["side"]))
+        pair = pd.Series([" / ".join(sorted((side[a] or "?", side[b] or "?")))
+                          for a, b in zip(self.edges["source"], self.edges["target"])], dtype=object)
         return {
             "synthetic": bool(self.nodes.get("synthetic", pd.Series(False)).any()),
             "counts": {k: int(x) for k, x in self.atlas.counts.items()},
@@ -447,6 +458,7 @@ class NetworkAnalysis:
                             "largest": [int(x) for x in sizes[:5]]},
             "betweenness": self.betweenness_method,
             "assortativity": {k: rounded(x) for k, x in self.assortativity.items()},
+            "ties_by_side": {k: int(x) for k, x in pair.value_counts().sort_index().items()},
             "top_brokers": records(self.top_brokers()),
             "bridges": records(self.bridges()),
             "bridging_collectives": records(self.bridging_collectives()),

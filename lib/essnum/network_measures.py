@@ -26,6 +26,7 @@ from collections.abc import Hashable, Mapping
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 #: Upper bound on the two-step products held in memory at once by ``brokerage`` (sets its row blocks).
 BROKERAGE_BLOCK_PRODUCTS = 4_000_000
@@ -103,6 +104,8 @@ def brokerage(weights: sp.csr_matrix, budget: int = BROKERAGE_BLOCK_PRODUCTS) ->
     ``p_ij = w_ij / s_i`` (share of i's tie strength going to j) and ``m_jq = w_jq / max_k w_jk``:
     constraint ``c_i = sum_j (p_ij + sum_q p_iq p_qj)^2`` and effective size
     ``ES_i = sum_j (1 - sum_q p_iq m_jq)`` over i's neighbours j, q. Isolated nodes get NaN.
+    Both two-step sums come from one complex sparse product, ``(W S^-1 + i A T^-1) W``, whose real part
+    is ``W S^-1 W`` and imaginary part ``A T^-1 W`` (S = strengths, T = strongest ties, A = pattern).
     """
     w = sp.csr_matrix(weights, dtype=float)
     a = pattern(w)
@@ -110,15 +113,16 @@ def brokerage(weights: sp.csr_matrix, budget: int = BROKERAGE_BLOCK_PRODUCTS) ->
     top = w.max(axis=1).toarray().ravel()
     inverse = lambda v: np.divide(1.0, v, out=np.zeros_like(v), where=v > 0)  # noqa: E731
     p = sp.diags(inverse(strength)) @ w
-    m = sp.diags(inverse(top)) @ w
+    left = (w @ sp.diags(inverse(strength)) + 1j * (a @ sp.diags(inverse(top)))).tocsr()
     constraint = np.full(w.shape[0], np.nan)
     effective = np.full(w.shape[0], np.nan)
     for start, stop in _row_blocks(a, budget):
-        p_rows, a_rows = p[start:stop], a[start:stop]
-        two_step = (p_rows @ p).multiply(a_rows)
-        constraint[start:stop] = np.asarray((p_rows + two_step).power(2).sum(axis=1)).ravel()
-        redundancy = (a_rows @ m).multiply(a_rows).multiply(p_rows)
-        effective[start:stop] = np.diff(a_rows.indptr) - np.asarray(redundancy.sum(axis=1)).ravel()
+        a_rows, p_rows = a[start:stop], p[start:stop]
+        two_step = (left[start:stop] @ w).multiply(a_rows).tocsr()
+        indirect = sp.diags(inverse(strength[start:stop])) @ two_step.real
+        constraint[start:stop] = np.asarray((p_rows + indirect).power(2).sum(axis=1)).ravel()
+        redundancy = np.asarray(two_step.imag.multiply(p_rows).sum(axis=1)).ravel()
+        effective[start:stop] = np.diff(a_rows.indptr) - redundancy
     isolated = strength == 0
     constraint[isolated] = np.nan
     effective[isolated] = np.nan
@@ -203,37 +207,57 @@ def side_cut_pairs(adjacency: sp.csr_matrix, in_a: np.ndarray, in_b: np.ndarray)
     """For each node: number of (side a, side b) node pairs that its removal disconnects (0 if none).
 
     ``in_a``/``in_b`` are boolean masks; nodes on neither side (e.g. collectives) still connect others.
-    Computed on the block-cut tree (biconnected blocks and cut vertices), in linear time.
+    Computed on the block-cut tree (one vertex per biconnected block, one per cut vertex), in linear time:
+    the parts left by removing cut vertex v are the subtrees of its child blocks and the rest of its
+    component; the pairs cut are (sum a)(sum b) - sum over parts of a_k b_k.
     """
     n = adjacency.shape[0]
     upper = sp.triu(adjacency, k=1).tocoo()
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist()))
-    weight = np.column_stack([np.asarray(in_a, dtype=np.int64), np.asarray(in_b, dtype=np.int64)])
     blocks = [np.fromiter(block, dtype=np.int64) for block in nx.biconnected_components(graph)]
-    seen = np.bincount(np.concatenate(blocks), minlength=n) if blocks else np.zeros(n, dtype=np.int64)
-    is_cut = seen >= 2
-    # Block-cut tree: node ("b", i) holds the weight of block i's non-cut members; ("c", v) a cut vertex.
-    tree = nx.Graph()
-    for index, block in enumerate(blocks):
-        tree.add_node(("b", index), w=weight[block[~is_cut[block]]].sum(axis=0))
-        tree.add_edges_from((("b", index), ("c", int(v))) for v in np.sort(block[is_cut[block]]))
-    for v in np.flatnonzero(is_cut):
-        tree.nodes[("c", int(v))]["w"] = weight[v]
     pairs = np.zeros(n, dtype=np.int64)
-    for component in nx.connected_components(tree):
-        root = min(component)
-        parent = dict(nx.bfs_predecessors(tree, root))
-        order = [root, *parent]
-        below = {t: tree.nodes[t]["w"].copy() for t in order}
-        for t in reversed(order[1:]):
-            below[parent[t]] += below[t]
-        for t in order:
-            if t[0] != "c":
-                continue
-            parts = [below[c] for c in tree[t] if parent.get(c) == t]
-            parts.append(below[root] - sum(parts, np.zeros(2, dtype=np.int64)) - weight[t[1]])
-            parts = np.array(parts)
-            pairs[t[1]] = parts[:, 0].sum() * parts[:, 1].sum() - (parts[:, 0] * parts[:, 1]).sum()
+    if not blocks:
+        return pairs
+    weight = np.column_stack([np.asarray(in_a, dtype=np.int64), np.asarray(in_b, dtype=np.int64)])
+    members = np.concatenate(blocks)
+    block_of = np.repeat(np.arange(len(blocks)), [len(b) for b in blocks])
+    is_cut = np.bincount(members, minlength=n) >= 2
+    # Tree vertices: blocks 0..k-1, then cut vertex v as k + v.
+    k = len(blocks)
+    own = np.zeros((k + n, 2), dtype=np.int64)
+    np.add.at(own, block_of[~is_cut[members]], weight[members[~is_cut[members]]])
+    own[k:][is_cut] = weight[is_cut]
+    joined = is_cut[members]
+    # Subtree sums from one breadth-first search, from a virtual root tied to one block per component.
+    n_components, component = connected_components(
+        sp.coo_matrix((np.ones(joined.sum()), (block_of[joined], k + members[joined])), shape=(k + n, k + n)),
+        directed=False)
+    totals = np.zeros((n_components, 2), dtype=np.int64)
+    np.add.at(totals, component, own)
+    root = k + n
+    firsts = np.unique(component[:k], return_index=True)[1]  # one block per component of the tree
+    rows = np.concatenate([block_of[joined], np.full(len(firsts), root)])
+    cols = np.concatenate([k + members[joined], firsts])
+    tree = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(root + 1, root + 1))
+    order, predecessors = breadth_first_order((tree + tree.T).tocsr(), root, directed=False)
+    parent = np.full(root + 1, -1)
+    parent[order[1:]] = predecessors[order[1:]]
+    depth = np.zeros(root + 1, dtype=np.int64)
+    for v in order[1:].tolist():  # breadth-first: a parent's depth is set before its children's
+        depth[v] = depth[parent[v]] + 1
+    below = np.vstack([own, np.zeros((1, 2), dtype=np.int64)])
+    for level in range(depth.max(), 1, -1):
+        at = np.flatnonzero(depth == level)
+        np.add.at(below, parent[at], below[at])
+    cut = k + np.flatnonzero(is_cut)
+    children = np.flatnonzero(np.isin(parent, cut))
+    child_sum = np.zeros((root + 1, 2), dtype=np.int64)
+    child_product = np.zeros(root + 1, dtype=np.int64)
+    np.add.at(child_sum, parent[children], below[children])
+    np.add.at(child_product, parent[children], below[children, 0] * below[children, 1])
+    remaining = totals[component[cut]] - own[cut]  # the component without v
+    rest = remaining - child_sum[cut]  # the part through v's parent block
+    pairs[cut - k] = remaining[:, 0] * remaining[:, 1] - child_product[cut] - rest[:, 0] * rest[:, 1]
     return pairs
