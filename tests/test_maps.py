@@ -125,7 +125,8 @@ def test_negative_values_are_refused():
 def test_class_breaks_are_deterministic():
     values = pd.Series([(i * 37 % 101) / 7 for i in range(500)])
     for scheme in ("fisher_jenks", "quantiles"):
-        assert maps.classify(values, scheme=scheme) == maps.classify(values.sample(frac=1, random_state=1), scheme=scheme)
+        shuffled = values.sample(frac=1, random_state=1)
+        assert maps.classify(values, scheme=scheme) == maps.classify(shuffled, scheme=scheme)
 
 
 def test_png_bytes_are_identical_from_run_to_run(values, departements):
@@ -245,7 +246,15 @@ def test_region_labels_never_overlap_and_small_departements_are_keyed(departemen
         ax = drawn.figure.axes[0]
         boxes = [t.get_window_extent(renderer) for t in ax.texts if not t.get_text().endswith(" km")]
         assert len(boxes) == (departements["region"] == region).sum()
-        overlapping = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+        overlapping = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                       if boxes[i].overlaps(boxes[j])]
         assert not overlapping, (region, [ax.texts[i].get_text() for pair in overlapping for i in pair])
     paris = maps.region_map(table, "density", departements, "11", **LABELS)
     assert "75 : Paris" in "\n".join(paris.texts)
+
+
+def test_sources_declared_on_the_table_are_printed_too(values, departements):
+    table = values.copy()
+    table.attrs["sources"] = ["naturalearth-countries"]  # any declared dataset behind the values
+    drawn = maps.france_map(table, "density", departements, **LABELS)
+    assert attribution("naturalearth-countries") in drawn.texts

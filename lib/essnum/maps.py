@@ -67,7 +67,8 @@ def _decimals_for(values: Sequence[float]) -> int:
     """Fewest decimals (0 to 3) that keep distinct values distinct and non-zero values non-zero when printed."""
     for decimals in range(4):
         rounded = [round(v, decimals) for v in values]
-        if len(set(rounded)) == len(set(values)) and all(r != 0 for r, v in zip(rounded, values, strict=True) if v != 0):
+        distinct = len(set(rounded)) == len(set(values))
+        if distinct and all(r != 0 for r, v in zip(rounded, values, strict=True) if v != 0):
             return decimals
     return 3
 
@@ -117,8 +118,8 @@ class Classification:
     def labels(self) -> list[str]:
         """Legend label of each positive class: its observed range in French notation (``1,5 – 3,2``)."""
         decimals = self.decimals
-        return [format_number(low, decimals) if low == high else f"{format_number(low, decimals)} – {format_number(high, decimals)}"
-                for low, high in self.ranges]
+        return [format_number(low, decimals) if low == high
+                else f"{format_number(low, decimals)} – {format_number(high, decimals)}" for low, high in self.ranges]
 
 
 def classify(values: pd.Series, *, scheme: str | None = None, k: int | None = None,
@@ -148,7 +149,8 @@ def classify(values: pd.Series, *, scheme: str | None = None, k: int | None = No
     elif scheme == "quantiles":
         breaks = mapclassify.Quantiles(data, k=k).bins
     else:
-        raise ValueError(f"unknown classification scheme {scheme!r}: use 'fisher_jenks' or 'quantiles' (decisions.toml [maps] scheme)")
+        raise ValueError(f"unknown classification scheme {scheme!r}: use 'fisher_jenks' or 'quantiles' "
+                         "(decisions.toml [maps] scheme)")
     position = np.minimum(np.searchsorted(breaks, data, side="left"), len(breaks) - 1) if len(data) else data
     upper, ranges = [], []
     for i, brk in enumerate(breaks):
@@ -232,7 +234,8 @@ def _attributions(*geometries: gpd.GeoDataFrame, table: pd.DataFrame, extra: Seq
     for frame in geometries:
         names = frame.attrs.get("sources")
         if not names:
-            raise ValueError("geometry carries no declared sources (attrs['sources']): load it through essnum.reference")
+            raise ValueError("geometry carries no declared sources (attrs['sources']): "
+                             "load it through essnum.reference")
         lines.extend(attribution(name) for name in names)
     lines.extend(attribution(name) for name in table.attrs.get("sources", ()))
     lines.extend(extra)
@@ -270,7 +273,8 @@ def _paint(ax, frame: gpd.GeoDataFrame, classes: pd.Series, colours: list[str]) 
 
 def _legend_handles(classification: Classification, classes: pd.Series, colours: list[str]) -> list[Patch]:
     edge = {"edgecolor": _setting("edge_colour"), "linewidth": _setting("edge_width")}
-    handles = [Patch(facecolor=colour, label=label, **edge) for colour, label in zip(colours, classification.labels(), strict=True)]
+    handles = [Patch(facecolor=colour, label=label, **edge)
+               for colour, label in zip(colours, classification.labels(), strict=True)]
     if classification.zero_label is not None and (classes == ZERO).any():
         handles.insert(0, Patch(facecolor=_setting("zero_colour"), label=classification.zero_label, **edge))
     if (classes == NO_DATA).any():
@@ -323,7 +327,8 @@ def _count(n: int, word: str) -> str:
 def _ranked(frame: gpd.GeoDataFrame, name_column: str, decimals: int, n: int = 3) -> str:
     top = frame.dropna(subset=["value"]).sort_values(["value", name_column], ascending=[False, True]).head(n)
     top = top[top["value"] > 0]
-    return ", ".join(f"{name} ({format_number(v, decimals)})" for name, v in zip(top[name_column], top["value"], strict=True))
+    return ", ".join(f"{name} ({format_number(v, decimals)})"
+                     for name, v in zip(top[name_column], top["value"], strict=True))
 
 
 def _alt_text(subject: str, frame: gpd.GeoDataFrame, classes: pd.Series, classification: Classification,
@@ -450,8 +455,8 @@ def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     for i, inset in enumerate(insets):
         rows = frame[frame["code"] == inset[level]]
         if rows.empty:
-            raise ValueError(f"France geometry has no unit {inset[level]!r} ({LEVEL_WORDS[level]} of {inset['departement']}): "
-                             "load it with overseas=True")
+            raise ValueError(f"France geometry has no unit {inset[level]!r} ({LEVEL_WORDS[level]} of "
+                             f"{inset['departement']}): load it with overseas=True")
         _inset(_axes_cm(figure, 0.15, top - (i + 1) * slot + 0.05, 2.6, slot - 0.45), rows.to_crs(inset["crs"]),
                classes[rows.index], colours, f"{rows[name_column].iloc[0]} ({inset['departement']})")
 
@@ -464,8 +469,9 @@ def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
         legend_height -= zoom_height
     _legend(_axes_cm(figure, 12.1, bottom, 3.9, legend_height), _legend_handles(classification, classes, colours),
             legend_title)
-    alt = _alt_text(f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements "
-                    "d'outre-mer en encarts à gauche)", frame, classes, classification, name_column, unit, title, lines)
+    subject = (f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements "
+               "d'outre-mer en encarts à gauche)")
+    alt = _alt_text(subject, frame, classes, classification, name_column, unit, title, lines)
     return MapFigure(figure, title, alt, classification, _figure_texts(figure))
 
 
@@ -485,9 +491,9 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     ``table`` (e.g. ``territory.country_counts``) gives ``column`` per ``code``, matched on
     ``geometry[geometry_code]`` (``"iso_a2"`` for ``reference.countries()``, ``"nuts_id"`` for NUTS).
     Units of ``geometry`` without a row are outside the analysed scope and drawn in the neutral context
-    grey, like ``context`` (optional land from another layer, drawn underneath). Codes of the table that the geometry lacks (small states
-    missing from a 1:110m layer) are named under the map and in the alt text. Other arguments as for
-    ``france_map``.
+    grey, like ``context`` (optional land from another layer, drawn underneath). Codes of the table
+    that the geometry lacks (small states missing from a 1:110m layer) are named under the map and in
+    the alt text. Other arguments as for ``france_map``.
     """
     crs = decision("territory.europe_crs")
     joined, absent = _join(geometry, geometry_code, table, column, "Europe")
@@ -503,7 +509,8 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     _title(figure, title, unit)
     ax = _axes_cm(figure, 0.15, bottom, 11.6, map_height)
     ax.set_facecolor(_setting("sea_colour"))
-    background = [g for g in (_context(context, frame) if context is not None else None, outside) if g is not None and len(g)]
+    layers = (_context(context, frame) if context is not None else None, outside)
+    background = [layer for layer in layers if layer is not None and len(layer)]
     for layer in background:
         layer.plot(ax=ax, color=_setting("context_colour"), edgecolor="white", linewidth=_setting("edge_width"))
     _paint(ax, frame, classes, colours)
