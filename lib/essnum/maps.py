@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import mapclassify
 import matplotlib
 import matplotlib.patheffects
 import numpy as np
@@ -143,10 +142,14 @@ def classify(values: pd.Series, *, scheme: str | None = None, k: int | None = No
     if len(distinct) <= k:
         breaks = distinct
     elif scheme == "fisher_jenks":
+        import mapclassify  # imported only when needed: it loads scipy.stats and scikit-learn (seconds)
+
         with warnings.catch_warnings():  # the pure-Python path is exact, just slower than numba's
             warnings.filterwarnings("ignore", message="Numba not installed")
             breaks = mapclassify.FisherJenks(data, k=k).bins
     elif scheme == "quantiles":
+        import mapclassify
+
         breaks = mapclassify.Quantiles(data, k=k).bins
     else:
         raise ValueError(f"unknown classification scheme {scheme!r}: use 'fisher_jenks' or 'quantiles' "
