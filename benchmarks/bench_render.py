@@ -4,7 +4,7 @@ Cold: an empty build directory (no render cache), a fresh kernel, every cell exe
 run; target under 15 s for both briefs. Nothing changed: `essnum render` as a user runs it (a new
 process), served from the cache; target under 2 s. Prints wall time and peak memory of each.
 
-    .venv/bin/python benchmarks/bench_render.py [BRIEF.qmd ...]
+    .venv/bin/python benchmarks/bench_render.py [BRIEF.qmd ...]   (default: the two national briefs)
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The two briefs of issue 6 (the regional barometers have their own benchmark).
+NATIONAL_BRIEFS = ("accelerer-ess-numerique", "transition-pathway-reponse")
 
 
 def peak_mb(who: int) -> float:
@@ -25,7 +27,7 @@ def peak_mb(who: int) -> float:
 
 
 def main(argv: list[str]) -> None:
-    briefs = [Path(a).resolve() for a in argv] or sorted((ROOT / "briefs").glob("*.qmd"))
+    briefs = [Path(a).resolve() for a in argv] or [ROOT / "briefs" / f"{name}.qmd" for name in NATIONAL_BRIEFS]
     build = Path(tempfile.mkdtemp(prefix="essnum-bench-build-"))
     out = Path(tempfile.mkdtemp(prefix="essnum-bench-out-"))
     os.environ.update(ESSNUM_BUILD=str(build), PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")

@@ -43,16 +43,13 @@ def _facts() -> list[Path]:
 
 
 def _briefs() -> list[Path]:
-    from .render import export_consultation, render_briefs
+    from .render import render_briefs
 
-    briefs = sorted(briefs_dir().glob("*.qmd"))
-    outputs: list[Path] = []
-    for brief, result in zip(briefs, render_briefs(briefs, progress=False), strict=True):
-        outputs += [result.pdf, result.html]
-        report = export_consultation(brief, result)
-        if report is not None and not report.ok:
-            raise SystemExit("consultation answers over the length limit:\n  " + "\n  ".join(map(str, report.violations)))
-    return outputs
+    results = render_briefs(sorted(briefs_dir().glob("*.qmd")), progress=False)
+    over_limit = [problem for result in results for problem in result.over_limit]
+    if over_limit:
+        raise SystemExit("consultation answers over the length limit:\n  " + "\n  ".join(over_limit))
+    return [path for result in results for path in (result.pdf, result.html)]
 
 
 def _brief_inputs() -> list[Path]:

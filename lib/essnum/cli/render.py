@@ -40,7 +40,7 @@ def render(briefs: tuple[Path, ...], engine: str, params: tuple[str, ...], outpu
     converts with pandoc and compiles with Typst; unchanged briefs are served from the cache.
     Consultation briefs (headings with ids `q-…`) also get their answers exported as plain text.
     """
-    from ..render import RenderError, export_consultation, render_briefs
+    from ..render import RenderError, render_briefs
 
     chosen = list(briefs) or sorted(briefs_dir().glob("*.qmd"))
     if not chosen:
@@ -49,10 +49,7 @@ def render(briefs: tuple[Path, ...], engine: str, params: tuple[str, ...], outpu
         results = render_briefs(chosen, _parameters(params) or None, output_dir, engine=engine, force=force)
     except RenderError as error:
         raise click.ClickException(str(error)) from None
-    problems = []
-    for brief, result in zip(chosen, results, strict=True):
-        report = export_consultation(brief, result)
-        problems += [str(v) for v in report.violations] if report else []
+    problems = [problem for result in results for problem in result.over_limit]
     click.echo(f"{'brief':<34} {'pages':>5} {'seconds':>8}  status     output")
     for r in results:
         status = "cached" if r.cached else "rendered"

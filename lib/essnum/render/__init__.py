@@ -10,8 +10,8 @@
 from .engine import RenderResult, render_brief
 from .execute import KernelSession
 from .qmd import RenderError, UnsupportedSyntax, parse
-from .quarto import export_consultation, quarto_available, render, render_briefs, render_with_quarto
+from .quarto import quarto_available, render, render_briefs, render_with_quarto
 from .tables import table
 
-__all__ = ["KernelSession", "export_consultation", "RenderError", "RenderResult", "UnsupportedSyntax", "parse", "quarto_available", "render",
+__all__ = ["KernelSession", "RenderError", "RenderResult", "UnsupportedSyntax", "parse", "quarto_available", "render",
            "render_brief", "render_briefs", "render_with_quarto", "table"]

@@ -24,6 +24,7 @@ from ..build import code_files, file_hash, hash_files
 from ..config import decision
 from ..paths import atomic_write, build_dir, data_dir, output_dir, package_file, project_root
 from . import convert
+from .answers import export_consultation
 from .assemble import assemble, embedded_cell
 from .execute import KernelSession, check_parameters, execute_document
 from .qmd import Document, RenderError, parse
@@ -42,6 +43,7 @@ class RenderResult:
     facts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # inputs that differ from the last render (why it ran)
+    over_limit: list[str] = field(default_factory=list)  # consultation answers longer than the form allows
 
 
 def project_options() -> dict:
@@ -195,6 +197,8 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
         executed = execute_document(document, session, params)
         used = session.run("from essnum.facts import used as __u; print(__import__('json').dumps(__u()))")
         facts_used = _printed_json(used)
+        texts = _printed_json(session.run("from essnum.facts import fact as __f; print(__import__('json').dumps("
+                                          f"{{k: str(__f(k)) for k in {facts_used!r}}}))"))
         code_used = sorted({_relative(f) for f in _printed_json(session.run(KERNEL_MODULES))})
     finally:
         if own_session:
@@ -220,12 +224,13 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
         handle.write(pdf_bytes)
     with atomic_write(html, "w") as handle:
         handle.write(html_text)
+    answers, over_limit = export_consultation(path, out_dir, texts.__getitem__)
     result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
                           seconds=time.perf_counter() - started, cached=False, facts=facts_used,
-                          warnings=assembled.warnings, changed=changed)
+                          warnings=assembled.warnings, changed=changed, over_limit=over_limit)
     files = _only_used_code(files, code_used)
     record = {"key": _key(files, values), "files": files, "code": code_used,
-              "outputs": {str(pdf): file_hash(pdf), str(html): file_hash(html)},
+              "outputs": {str(p): file_hash(p) for p in (pdf, html, *answers)},
               "result": {**asdict(result), "pdf": str(pdf), "html": str(html)}}
     with atomic_write(record_path, "w") as handle:
         json.dump(record, handle, ensure_ascii=False, indent=1, sort_keys=True)

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from ..paths import output_dir, project_root
+from .answers import export_consultation
+from .convert import page_count
 from .engine import RenderResult, render_brief
 from .execute import KernelSession
 from .qmd import RenderError
@@ -34,10 +36,9 @@ def render_with_quarto(path: Path, params: dict | None = None, out_dir: Path | N
         if completed.returncode != 0:
             raise RenderError(f"quarto render --to {to} failed:\n{completed.stderr.strip()}", path)
     pdf, html = out_dir / f"{path.stem}.pdf", out_dir / f"{path.stem}.html"
-    from .convert import page_count
-
+    _, over_limit = export_consultation(path, out_dir)
     return RenderResult(brief=path.stem, pdf=pdf, html=html, pages=page_count(pdf.read_bytes()),
-                        seconds=time.perf_counter() - started, cached=False)
+                        seconds=time.perf_counter() - started, cached=False, over_limit=over_limit)
 
 
 def render(path: Path, params: dict | None = None, out_dir: Path | None = None, engine: str = "auto",
@@ -61,13 +62,3 @@ def render_briefs(paths: list[Path], params: dict | None = None, out_dir: Path |
         return [render(path, params, out_dir, engine=engine, session=session, force=force)
                 for path in tqdm(paths, desc="render", unit="brief", disable=not progress)]
 
-
-def export_consultation(brief: Path, result: RenderResult):
-    """For a consultation brief (headings with ids ``q-…``), write each answer as plain text next to the PDF
-    (``<brief>-reponses/``) and return the export report (``.violations``: answers over the length limit);
-    ``None`` for other briefs."""
-    from ..consultation import export_answers
-
-    if "{#q-" not in Path(brief).read_text(encoding="utf-8"):
-        return None
-    return export_answers(brief, result.pdf.parent / f"{Path(brief).stem}-reponses")
