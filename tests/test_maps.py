@@ -190,6 +190,7 @@ def test_europe_map_draws_countries_outside_the_table_as_context_and_names_missi
     assert len(ax.collections) == 2  # under them, one context layer: every other country
     assert "Non représentés (absents du fond de carte) : MT." in drawn.texts
     assert "MT" in drawn.alt_text
+    assert "Belgique" in drawn.alt_text and "Belgium" not in drawn.alt_text  # French country names
     assert drawn.classification.k == 3
 
 

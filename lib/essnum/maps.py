@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
+from babel import Locale
 from babel.numbers import format_decimal
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -502,7 +503,10 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     joined, absent = _join(geometry, geometry_code, table, column, "Europe")
     joined = joined.to_crs(crs)
     in_scope = joined["code"].isin(table["code"].astype("string"))
-    frame, outside = joined[in_scope], joined[~in_scope]
+    frame, outside = joined[in_scope].copy(), joined[~in_scope]
+    if geometry_code == "iso_a2":  # country names in the alt text in French (CLDR via Babel)
+        french = Locale.parse(_setting("locale")).territories
+        frame[name_column] = [french.get(code, name) for code, name in zip(frame["code"], frame[name_column], strict=True)]
     classification, classes, colours = _classed(frame, zero_label, classification)
     lines = _attributions(geometry, *([context] if context is not None else []), table=table, extra=sources)
 
