@@ -109,3 +109,24 @@ def test_fixture_and_real_briefs_type_no_number_by_hand():
     briefs = [FIXTURE, *sorted((Path(__file__).parents[1] / "briefs").glob("*.qmd"))]
     problems = [str(d) for path in briefs for d in prose_digits(path)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Est-ce vrai ? Oui : sûr ; 22 % !", "Est-ce vrai\u202f? Oui\u202f: sûr\u202f; 22\u202f%\u202f!"),
+        ("Collé? oui! non; mot: 22%", "Collé\u202f? oui\u202f! non\u202f; mot\u202f: 22\u202f%"),
+        ("« cité » et «collé»", "«\u202fcité\u202f» et «\u202fcollé\u202f»"),
+        ("(s. d.; autre)", "(s. d.\u202f; autre)"),
+        ("https://x.fr/a?b=1 à 14:30", "https://x.fr/a?b=1 à 14:30"),
+        ("déjà\u00a0: gardé", "déjà\u00a0: gardé"),
+    ],
+)
+def test_french_typography_filter(source, expected):
+    import subprocess
+
+    from essnum.render.convert import filter_file, pandoc_path
+
+    out = subprocess.run([pandoc_path(), "-f", "markdown", "-t", "plain", "--wrap", "none", "--lua-filter",
+                          str(filter_file("french.lua"))], input=source, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected

@@ -21,8 +21,8 @@ local function is_space(c)
 end
 
 local function is_word_end(c)
-  -- letters and digits (any non-ASCII code point counts as a letter), closing brackets
-  return c > 127 and not is_space(c) or (c < 128 and utf8.char(c):match("[%w%)%]]") ~= nil)
+  -- letters and digits (any non-ASCII code point counts as a letter), closing brackets, abbreviation dots
+  return c > 127 and not is_space(c) or (c < 128 and utf8.char(c):match("[%w%)%]%.]") ~= nil)
 end
 
 local function fix_glued(text)
