@@ -24,8 +24,24 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
+def _brief_paths(names: tuple[str, ...]) -> list[Path]:
+    """Each argument is a .qmd path, or the name (or unique start of the name) of a brief in briefs/."""
+    known = sorted(briefs_dir().glob("*.qmd"))
+    chosen = []
+    for name in names:
+        if Path(name).is_file():
+            chosen.append(Path(name))
+            continue
+        matches = [p for p in known if p.stem == name] or [p for p in known if p.stem.startswith(name)]
+        if len(matches) != 1:
+            raise click.BadParameter(f"{name!r} names {'several briefs' if matches else 'no brief'}; briefs: "
+                                     + ", ".join(p.stem for p in known), param_hint="BRIEFS")
+        chosen.append(matches[0])
+    return chosen or known
+
+
 @click.command()
-@click.argument("briefs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("briefs", nargs=-1)
 @click.option("--engine", type=click.Choice(["auto", "quarto", "builtin"]), default="auto", show_default=True,
               help="auto: Quarto when `quarto` is on the PATH, else the built-in renderer.")
 @click.option("-P", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -33,8 +49,8 @@ def _shown(path: Path) -> str:
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write PDF and HTML (default: _output/briefs/).")
 @click.option("--force", is_flag=True, help="Render even if nothing changed since the last render.")
-def render(briefs: tuple[Path, ...], engine: str, params: tuple[str, ...], output_dir: Path | None, force: bool) -> None:
-    """Render BRIEFS (default: every briefs/*.qmd) to PDF and HTML.
+def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output_dir: Path | None, force: bool) -> None:
+    """Render BRIEFS (.qmd paths or names of briefs/*.qmd; default: all of them) to PDF and HTML.
 
     The built-in renderer executes all cells of all briefs in one kernel, resolves embeds and facts,
     converts with pandoc and compiles with Typst; unchanged briefs are served from the cache.
@@ -42,7 +58,7 @@ def render(briefs: tuple[Path, ...], engine: str, params: tuple[str, ...], outpu
     """
     from ..render import RenderError, render_briefs
 
-    chosen = list(briefs) or sorted(briefs_dir().glob("*.qmd"))
+    chosen = _brief_paths(briefs)
     if not chosen:
         raise click.ClickException(f"no brief to render: {briefs_dir()} holds no .qmd file")
     try:
