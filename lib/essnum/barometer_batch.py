@@ -1,0 +1,98 @@
+"""Render the regional barometer of every région (issue 7) from ``briefs/barometre-regional.qmd``.
+
+All régions run in ONE kernel (``essnum.render.KernelSession``): imports, reference data and the
+national computation of :mod:`essnum.barometer` are paid once, then each région costs its map, its
+tables, pandoc and an in-process Typst compile. Each région is written to its own folder
+(``_output/barometres/<code>-<name>/``), so figures and files of two régions never mix; each render is
+cached (``build/render/barometre-regional--region-<code>/``) and skipped when nothing it depends on changed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import decision
+from .paths import briefs_dir, output_dir
+
+TEMPLATE_NAME = "barometre-regional.qmd"
+
+
+def template() -> Path:
+    return briefs_dir() / TEMPLATE_NAME
+
+
+def output_root() -> Path:
+    """Folder holding one sub-folder per région (``barometer.output_folder`` under ``_output/``)."""
+    return output_dir() / decision("barometer.output_folder")
+
+
+@dataclass
+class BarometerRender:
+    """One région's render: its code and name, the render result, the wall time seen by the batch."""
+
+    code: str
+    name: str
+    result: object  # essnum.render.RenderResult
+    seconds: float
+
+    @property
+    def status(self) -> str:
+        return "cached" if self.result.cached else "rendered"
+
+
+def region_list(regions=None, all_regions: bool = False) -> list[str]:
+    """Validated région codes: ``regions`` (codes, any form ``region_code`` accepts) or, with
+    ``all_regions`` or nothing given, all 18 in code order. An unknown code raises ``UnknownRegion``."""
+    from .barometer import region_code, regions as every_region
+
+    if regions and not all_regions:
+        return list(dict.fromkeys(region_code(code) for code in regions))
+    return list(every_region()["code"])
+
+
+def render_barometers(regions=None, out_root: Path | None = None, force: bool = False, progress: bool = True,
+                      engine: str = "auto", session=None) -> list[BarometerRender]:
+    """Render the barometer of ``regions`` (default: all 18) as PDF and HTML, one folder per région.
+
+    One kernel serves every région (``session``, else one started at the first région that is not cached);
+    ``force`` ignores the render cache; ``engine`` as for ``essnum.render.render``.
+    """
+    from tqdm import tqdm
+
+    from .barometer import folder_name, region_name
+    from .render import KernelSession, render
+
+    codes = region_list(regions)
+    root = Path(out_root) if out_root else output_root()
+    own = session is None
+    session = session or KernelSession(cwd=briefs_dir())
+    done: list[BarometerRender] = []
+    try:
+        bar = tqdm(codes, desc="barometres", unit="région", disable=not progress)
+        for code in bar:
+            bar.set_postfix_str(code)
+            started = time.perf_counter()
+            result = render(template(), {"region": code}, root / folder_name(code), engine=engine, session=session,
+                            force=force)
+            done.append(BarometerRender(code, region_name(code), result, time.perf_counter() - started))
+        bar.close()
+    finally:
+        if own:
+            session.close()
+    return done
+
+
+def summary(renders: list[BarometerRender]) -> str:
+    """The summary table printed after a batch: région, pages, seconds, status, warnings."""
+    lines = [f"{'région':<34} {'pages':>5} {'seconds':>8}  {'status':<9} warnings"]
+    for item in renders:
+        label = f"{item.code} {item.name}"
+        lines.append(f"{label:<34} {item.result.pages:>5} {item.seconds:8.2f}  {item.status:<9} "
+                     f"{len(item.result.warnings)}")
+    total = sum(item.seconds for item in renders)
+    rendered = sum(not item.result.cached for item in renders)
+    lines.append(f"{len(renders)} région(s), {rendered} rendered, {len(renders) - rendered} from the cache, "
+                 f"{total:.1f} s")
+    return "\n".join(lines)
