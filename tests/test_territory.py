@@ -142,6 +142,15 @@ def test_nuts_and_country_counts(sample):
     assert countries.loc["FR", "per_1000000"] == pytest.approx(5 / countries.loc["FR", "pop_est"] * 1e6)
     assert (countries.loc[countries["in_natural_earth"], "pop_year"] == 2019).all()
     assert countries.loc["AT", "organisations"] == 0  # European countries listed with zero
+    assert "RU" not in countries.index and {"NO", "CH", "TR", "GB", "GR"} <= set(countries.index)
+
+
+def test_country_counts_include_organisations_known_only_by_country():
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "name": ["A", "B", "C"], "country": ["FR", "FR", "BE"]})
+    placement = territory.place(frame)
+    assert placement.organisations["status"].tolist() == ["no location", "no location", "country only"]
+    countries = territory.country_counts(placement).set_index("code")
+    assert countries.loc["FR", "organisations"] == 2 and countries.loc["BE", "organisations"] == 1
 
 
 def test_location_quotients(sample):

@@ -34,6 +34,7 @@ import shapely
 
 from . import reference
 from .config import decision
+from .paths import package_file
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), for great-circle distances
 
@@ -538,18 +539,30 @@ def nuts_counts(placement: Placement, level: int) -> pd.DataFrame:
     return _sourced(table.sort_values("code", ignore_index=True), [*_POPULATION_SOURCES, f"nuts-2021-20m-level-{level}"])
 
 
+def europe_scope() -> list[str]:
+    """ISO alpha-2 codes of the countries shown in European tables (``territory.europe_scope``)."""
+    scope = decision("territory.europe_scope")
+    if scope != "nuts2021":
+        raise ValueError(f"territory.europe_scope {scope!r} is not known (only 'nuts2021'); fix {package_file('decisions.toml')}")
+    codes = reference.nuts(0)["country"]
+    return sorted({NUTS_TO_ISO.get(code, code) for code in codes})
+
+
 def country_counts(placement: Placement) -> pd.DataFrame:
     """Organisations per country (ISO alpha-2, overseas départements counted under FR) and per million
-    inhabitants (Natural Earth pop_est, ``pop_year`` ≈2019): every country with organisations, plus every
-    Natural Earth country of Europe (zero organisations). ``in_natural_earth`` is False for countries
-    absent from the 1:110m layer (small states such as MT, LU is present): no density for them."""
+    inhabitants (Natural Earth pop_est, ``pop_year`` ≈2019). Every organisation whose country is known
+    counts, whether or not it could be placed further (a French organisation with no commune still
+    counts under FR). Rows: every country with organisations, plus every country of the European scope
+    (``territory.europe_scope``: the 37 countries of the NUTS 2021 classification) with zero.
+    ``in_natural_earth`` is False for countries absent from the 1:110m layer (small states such as MT):
+    no density for them."""
     per = decision("territory.per_inhabitants_countries")
     families = families_of(placement)
-    placed = placement.organisations[placement.organisations["status"].isin(["placed", "country only"])]
-    counts = _count_by(placed, "country_iso", families)
+    known = placement.organisations[placement.organisations["country_iso"].notna()]
+    counts = _count_by(known, "country_iso", families)
     countries = reference.countries()
     countries = countries[countries["iso_a2"].notna()]
-    scope = set(countries.loc[countries["continent"] == decision("territory.europe_continent"), "iso_a2"]) | set(counts.index)
+    scope = set(europe_scope()) | set(counts.index)
     table = pd.DataFrame({"code": sorted(scope)})
     table = table.merge(countries[["iso_a2", "iso_a3", "name", "continent", "pop_est", "pop_year"]],
                         left_on="code", right_on="iso_a2", how="left").drop(columns="iso_a2")
