@@ -146,12 +146,13 @@ def mirror_dir(mirror: str | os.PathLike | None = None) -> Path:
 
 
 def cache_dir() -> Path:
-    """The user cache (safe to delete): ``$ESSNUM_CACHE``, else pooch's OS cache folder for essnum."""
+    """The user cache (safe to delete): ``$ESSNUM_CACHE``, else the OS cache folder for essnum (the one
+    pooch uses; platformdirs directly, so that reading the mirror never imports pooch and its progress bars)."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser().resolve()
-    import pooch
+    import platformdirs
 
-    return Path(pooch.os_cache("essnum"))
+    return Path(platformdirs.user_cache_dir("essnum"))
 
 
 @lru_cache(maxsize=256)
