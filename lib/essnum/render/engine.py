@@ -2,8 +2,9 @@
 
 parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → pandoc + Lua
 filters → Typst in process (convert). The result is cached under ``build/render/``: the key covers
-the brief source, its parameters, embedded notebooks, the bibliography, the data files, the facts
-and the essnum code, templates and filters; when nothing changed the outputs are reused as they are.
+the brief source, its parameters, embedded notebooks, the bibliography, the data files and the essnum
+code its cells imported (which together determine its facts), the renderer, templates and filters;
+when nothing changed the outputs are reused as they are.
 """
 
 from __future__ import annotations
@@ -109,9 +110,7 @@ def cache_inputs(document: Document, bib: Path | None, code: list[Path] | None =
     files += [bib] if bib else []
     files += code_files("") if code is None else [*code_files(*RENDERER_CODE), *code]
     files += sorted(package_file("render", "templates").iterdir())
-    files += sorted(p for p in data_dir().rglob("*") if p.is_file())
-    facts_json = build_dir() / "facts.json"
-    files += [facts_json] if facts_json.is_file() else []
+    files += sorted(p for p in data_dir().rglob("*") if p.is_file())  # facts are computed from data and code
     return files
 
 
