@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -169,6 +170,15 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
     ``session`` lets a batch share one kernel; ``params`` override the brief's parameters
     (parameters cell or front-matter ``params``); ``force`` ignores the cache.
     """
+    pending = start_render(path, params, out_dir, session, force)
+    return pending if isinstance(pending, RenderResult) else pending()
+
+
+def start_render(path: Path, params: dict | None = None, out_dir: Path | None = None,
+                 session: KernelSession | None = None, force: bool = False) -> RenderResult | Callable[[], RenderResult]:
+    """The kernel half of :func:`render_brief`: the cached result, or — once the brief's cells have run —
+    a function that converts and writes it without the kernel, so a batch can run it in a thread while
+    the kernel executes the next brief (issue 7)."""
     started = time.perf_counter()
     path = Path(path).resolve()
     document = parse(path)
@@ -203,34 +213,38 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
         if own_session:
             session.close()
 
-    echo = (project_options().get("execute") or {}).get("echo", True)
-    echo = (document.meta.get("execute") or {}).get("echo", echo)
-    extra_meta = {"date": french_date(document.meta["date"])} if "date" in document.meta else {}
-    work.mkdir(parents=True, exist_ok=True)
-    assembled = assemble(document, executed, work / f"{name}_files", f"{name}_files", echo=echo, extra_meta=extra_meta)
-    (work / f"{name}.md").write_text(assembled.markdown, encoding="utf-8")
+    def finish() -> RenderResult:
+        echo = (project_options().get("execute") or {}).get("echo", True)
+        echo = (document.meta.get("execute") or {}).get("echo", echo)
+        extra_meta = {"date": french_date(document.meta["date"])} if "date" in document.meta else {}
+        work.mkdir(parents=True, exist_ok=True)
+        assembled = assemble(document, executed, work / f"{name}_files", f"{name}_files", echo=echo,
+                             extra_meta=extra_meta)
+        (work / f"{name}.md").write_text(assembled.markdown, encoding="utf-8")
 
-    with ThreadPoolExecutor(max_workers=2) as pool:  # the two pandoc runs in parallel
-        typst_source = pool.submit(convert.to_typst, assembled.markdown, work, bib)
-        html_text = pool.submit(convert.to_html, assembled.markdown, work, bib)
-        typst_file = work / f"{name}.typ"
-        typst_file.write_text(typst_source.result(), encoding="utf-8")
-        pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))
-        html_text = html_text.result()
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the two pandoc runs in parallel
+            typst_source = pool.submit(convert.to_typst, assembled.markdown, work, bib)
+            html_text = pool.submit(convert.to_html, assembled.markdown, work, bib)
+            typst_file = work / f"{name}.typ"
+            typst_file.write_text(typst_source.result(), encoding="utf-8")
+            pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))
+            html_text = html_text.result()
 
-    pdf, html = (out_dir / f"{name}.pdf").resolve(), (out_dir / f"{name}.html").resolve()
-    with atomic_write(pdf, "wb") as handle:
-        handle.write(pdf_bytes)
-    with atomic_write(html, "w") as handle:
-        handle.write(html_text)
-    answers, over_limit = export_consultation(path, out_dir, texts.__getitem__)
-    result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
-                          seconds=time.perf_counter() - started, cached=False, facts=facts_used,
-                          warnings=assembled.warnings, changed=changed, over_limit=over_limit)
-    files = _only_used_code(files, code_used)
-    record = {"key": _key(files, values), "files": files, "code": code_used,
-              "outputs": {str(p): file_hash(p) for p in (pdf, html, *answers)},
-              "result": {**asdict(result), "pdf": str(pdf), "html": str(html)}}
-    with atomic_write(record_path, "w") as handle:
-        json.dump(record, handle, ensure_ascii=False, indent=1, sort_keys=True)
-    return result
+        pdf, html = (out_dir / f"{name}.pdf").resolve(), (out_dir / f"{name}.html").resolve()
+        with atomic_write(pdf, "wb") as handle:
+            handle.write(pdf_bytes)
+        with atomic_write(html, "w") as handle:
+            handle.write(html_text)
+        answers, over_limit = export_consultation(path, out_dir, texts.__getitem__)
+        result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
+                              seconds=time.perf_counter() - started, cached=False, facts=facts_used,
+                              warnings=assembled.warnings, changed=changed, over_limit=over_limit)
+        kept = _only_used_code(files, code_used)
+        record = {"key": _key(kept, values), "files": kept, "code": code_used,
+                  "outputs": {str(p): file_hash(p) for p in (pdf, html, *answers)},
+                  "result": {**asdict(result), "pdf": str(pdf), "html": str(html)}}
+        with atomic_write(record_path, "w") as handle:
+            json.dump(record, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        return result
+
+    return finish
