@@ -142,6 +142,8 @@ def _check_source_lines(document: Document) -> None:
 
 def front_matter(document: Document, extra: dict | None = None) -> str:
     meta = {key: document.meta[key] for key in PANDOC_META if key in document.meta}
+    if "lang" in meta:
+        meta["lang"] = str(meta["lang"]).split("-")[0]  # Typst wants a language code ("fr"), not "fr-FR"
     meta.update(extra or {})
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
 

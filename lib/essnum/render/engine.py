@@ -165,7 +165,8 @@ def _cached(record: dict | None, document: Document, bib: Path | None, params: d
 
 def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = None,
                  session: KernelSession | None = None, force: bool = False) -> RenderResult:
-    """Render ``path`` to ``out_dir`` (default ``_output/<folder of the brief>``) as PDF and HTML.
+    """Render ``path`` to ``out_dir`` as PDF and HTML (default ``_output/<folder of the brief>``, plus a
+    ``<brief>--<name>-<value>`` folder when parameters are given).
 
     ``session`` lets a batch share one kernel; ``params`` override the brief's parameters
     (parameters cell or front-matter ``params``); ``force`` ignores the cache.
@@ -189,8 +190,9 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
         embedded_cell(embed, document.path)
     name = path.stem
     relative = path.parent.relative_to(project_root()) if path.parent.is_relative_to(project_root()) else Path()
-    out_dir = Path(out_dir) if out_dir else output_dir() / relative
-    work = build_dir() / "render" / (f"{name}--{_slug(params)}" if params else name)
+    variant = f"{name}--{_slug(params)}" if params else name  # one folder per parameter set: nothing shared
+    out_dir = Path(out_dir) if out_dir else output_dir() / relative / (variant if params else "")
+    work = build_dir() / "render" / variant
     record_path = work / "cache.json"
     previous = _record(record_path)
     if not force:
