@@ -21,7 +21,6 @@ order = matrix order) instead of Python dictionaries:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
 
 import networkx as nx
 import numpy as np
