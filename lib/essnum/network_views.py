@@ -128,9 +128,10 @@ def reading(analysis: NetworkAnalysis) -> Reading:
     bridges = analysis.bridges()
     collectives = analysis.bridging_collectives(3)
     if len(bridges):
+        plural, verb = ("s", "jouent") if len(bridges) > 1 else ("", "joue")
         lines.append(f"- **Organisations pivots.** Retirer {bridges.iloc[0]['name']} séparerait "
                      f"{nb(int(bridges.iloc[0]['ess_tech_pairs_cut']))} paires (organisation de l'ESS, acteur de la "
-                     f"tech) ; {nb(len(bridges))} organisation(s) jouent ce rôle de pont unique.")
+                     f"tech) ; {nb(len(bridges))} organisation{plural} {verb} ce rôle de pont unique.")
     if len(collectives):
         lines.append("- **Collectifs pivots.** Les collectifs dont la disparition couperait le plus de paires ESS–tech : "
                      + " ; ".join(f"{r.label} ({nb(int(r.ess_tech_pairs_cut))} paires)" for r in collectives.itertuples()) + ".")
