@@ -173,3 +173,18 @@ def test_sources_appendix_lists_the_facts_of_the_brief_with_their_sources(tmp_pa
     assert lines[0].startswith("| Chiffre |")
     assert f"| 2{NNBSP}776 |" in lines[2] and "[@rs2022]" in lines[2]
     assert "scenario.hybrid_posts.per_year" in lines[3] and "data/evidence/figures.csv" in lines[3]
+
+
+def test_network_and_territory_facts_wrap_their_analyses():
+    from essnum.atlas import load_atlas
+    from essnum.network import analyse_atlas
+    from essnum.territory import place
+
+    analysis = analyse_atlas()
+    assert facts.get("network.organisations").value == analysis.n_org
+    assert facts.get("network.collectives").value == analysis.incidence.shape[1]
+    assert facts.get("network.largest_group").value <= analysis.n_org
+    counts = place(load_atlas().organisations).counts()
+    assert facts.get("territory.organisations_located_france").value == counts["placed in France"]
+    item = facts.get("territory.regions_with_organisations")
+    assert "data/atlas/organisations.csv" in item.data and item.text == str(item.value)

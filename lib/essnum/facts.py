@@ -479,3 +479,47 @@ def scenario_facts() -> Iterator[Fact]:
     for key, fid in (("low_amount", scenarios.PROCUREMENT_RATES[0]), ("high_amount", scenarios.PROCUREMENT_RATES[1])):
         yield computed(f"scenario.procurement.{key}", rows.loc[fid, "reserved_eur"], "eur",
                        f"Montant réservé à l'ESS ({fid})", "enveloppe × taux de réservation proposé", _evidence_files())
+
+
+def _atlas_files() -> list[Path]:
+    from .paths import atlas_dir
+
+    return sorted(p for p in atlas_dir().glob("*.csv"))
+
+
+@provider("network.")
+def network_facts() -> Iterator[Fact]:
+    """Size of the observatory's network: organisations, collectives, memberships, largest connected group."""
+    from .network import analyse_atlas
+
+    analysis = analyse_atlas()
+    method = "atlas nettoyé (essnum.network.analyse_atlas)"
+    yield computed("network.organisations", analysis.n_org, "organisations", "Organisations du réseau de l'atlas",
+                   method, _atlas_files())
+    yield computed("network.collectives", analysis.incidence.shape[1], "collectives",
+                   "Réseaux, collèges, programmes et projets de l'atlas", method, _atlas_files())
+    yield computed("network.memberships", analysis.incidence.nnz, "links",
+                   "Appartenances d'organisations à des collectifs", method, _atlas_files())
+    yield computed("network.largest_group", int(analysis.bipartite_org_sizes[0]), "organisations",
+                   "Organisations du plus grand ensemble relié par des collectifs communs",
+                   "composante connexe du graphe biparti organisations–collectifs", _atlas_files())
+
+
+@provider("territory.")
+def territory_facts() -> Iterator[Fact]:
+    """Where the atlas organisations are: located in France, régions covered, without a usable location."""
+    from .atlas import load_atlas
+    from .paths import data_dir
+    from .territory import place, region_counts
+
+    placement = place(load_atlas().organisations)
+    counts = placement.counts()
+    method = "placement des organisations dans les communes (essnum.territory.place)"
+    files = [*_atlas_files(), data_dir() / "reference" / "sources.toml"]  # reference frames: declared with their sha256
+    yield computed("territory.organisations_located_france", counts["placed in France"], "organisations",
+                   "Organisations de l'atlas localisées en France", method, files)
+    yield computed("territory.organisations_without_location", counts["no location"], "organisations",
+                   "Organisations de l'atlas sans localisation exploitable", method, files)
+    regions = region_counts(placement)
+    yield computed("territory.regions_with_organisations", int((regions["organisations"] > 0).sum()), "régions",
+                   "Régions comptant au moins une organisation localisée", method, files)
