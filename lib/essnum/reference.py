@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
 
 from .sources import ReferenceDataError, attribution, fetch, source
+
+if TYPE_CHECKING:  # geopandas is imported by the loaders that read boundaries: the COG lists and populations
+    import geopandas as gpd  # do not pay for it (seconds in a fresh process)
 
 #: Communes whose legal population INSEE publishes by arrondissement municipal (COG): the commune
 #: code, its name and the prefix shared by its arrondissements' codes.
@@ -106,6 +109,8 @@ def cog_departements() -> pd.DataFrame:
 # --- boundaries ------------------------------------------------------------------------------------
 
 def _boundaries(source_name: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     frame = gpd.read_file(fetch(source_name))
     frame = frame.rename(columns={"nom": "name"})[["code", "name", "geometry"]]
     return frame.sort_values("code", ignore_index=True)
@@ -229,6 +234,8 @@ def _nuts_source(level: int, scale: str) -> str:
 
 @lru_cache(maxsize=16)
 def _nuts(level: int, scale: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     frame = gpd.read_file(fetch(_nuts_source(level, scale)))
     frame = frame.rename(columns=_NUTS_COLUMNS)[[*_NUTS_COLUMNS.values(), "geometry"]]
     return frame.sort_values("nuts_id", ignore_index=True)
@@ -269,6 +276,8 @@ def departement_nuts() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _countries() -> gpd.GeoDataFrame:
     from babel.core import get_global
+
+    import geopandas as gpd
 
     frame = gpd.read_file(fetch("naturalearth-countries"))
     aliases = get_global("territory_aliases")  # CLDR: alpha-3 → [alpha-2]
