@@ -2,7 +2,8 @@
 
 All régions run in ONE kernel (``essnum.render.KernelSession``): imports, reference data and the
 national computation of :mod:`essnum.barometer` are paid once, then each région costs its map, its
-tables, pandoc and an in-process Typst compile. Each région is written to its own folder
+tables, pandoc and an in-process Typst compile — the conversion of one région overlapping the kernel
+work of the next. Each région is written to its own folder
 (``_output/barometres/<code>-<name>/``), so figures and files of two régions never mix; each render is
 cached (``build/render/barometre-regional--region-<code>/``) and skipped when nothing it depends on changed.
 """
@@ -56,43 +57,68 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
                       engine: str = "auto", session=None) -> list[BarometerRender]:
     """Render the barometer of ``regions`` (default: all 18) as PDF and HTML, one folder per région.
 
-    One kernel serves every région (``session``, else one started at the first région that is not cached);
-    ``force`` ignores the render cache; ``engine`` as for ``essnum.render.render``.
+    Built-in path: one kernel serves every région (``session``, else one started at the first région that is
+    not cached) and runs the cells of région n+1 while a thread converts région n (pandoc, Typst). With
+    Quarto (``engine`` "quarto", or "auto" with quarto installed) the régions are rendered one after the
+    other. ``force`` ignores the render cache.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from tqdm import tqdm
 
     from .barometer import folder_name, region_name
     from .render import KernelSession, render
+    from .render.engine import start_render
+    from .render.quarto import quarto_available
 
     codes = region_list(regions)
     root = Path(out_root) if out_root else output_root()
+    quarto = engine == "quarto" or (engine == "auto" and quarto_available())
     own = session is None
     session = session or KernelSession(cwd=briefs_dir())
+    bar = tqdm(total=len(codes), desc="barometres", unit="région", disable=not progress)
     done: list[BarometerRender] = []
+
+    def finished(code: str, started: float, result) -> None:
+        done.append(BarometerRender(code, region_name(code), result, time.perf_counter() - started))
+        bar.set_postfix_str(code)
+        bar.update()
+
     try:
-        bar = tqdm(codes, desc="barometres", unit="région", disable=not progress)
-        for code in bar:
-            bar.set_postfix_str(code)
-            started = time.perf_counter()
-            result = render(template(), {"region": code}, root / folder_name(code), engine=engine, session=session,
-                            force=force)
-            done.append(BarometerRender(code, region_name(code), result, time.perf_counter() - started))
-        bar.close()
+        with ThreadPoolExecutor(max_workers=1) as converter:
+            converting = None  # (code, start time, future) of the région being converted
+            for code in codes:
+                started = time.perf_counter()
+                params, target = {"region": code}, root / folder_name(code)
+                if quarto:
+                    finished(code, started, render(template(), params, target, engine=engine))
+                    continue
+                pending = start_render(template(), params, target, session=session, force=force)
+                if converting is not None:
+                    finished(converting[0], converting[1], converting[2].result())
+                    converting = None
+                if callable(pending):
+                    converting = (code, started, converter.submit(pending))
+                else:
+                    finished(code, started, pending)
+            if converting is not None:
+                finished(converting[0], converting[1], converting[2].result())
     finally:
+        bar.close()
         if own:
             session.close()
     return done
 
 
-def summary(renders: list[BarometerRender]) -> str:
-    """The summary table printed after a batch: région, pages, seconds, status, warnings."""
+def summary(renders: list[BarometerRender], wall_seconds: float) -> str:
+    """The table printed after a batch: région, pages, seconds (from the start of its cells to its PDF
+    and HTML written; conversions overlap the next région's cells), status, warnings; then the wall time."""
     lines = [f"{'région':<34} {'pages':>5} {'seconds':>8}  {'status':<9} warnings"]
     for item in renders:
         label = f"{item.code} {item.name}"
         lines.append(f"{label:<34} {item.result.pages:>5} {item.seconds:8.2f}  {item.status:<9} "
                      f"{len(item.result.warnings)}")
-    total = sum(item.seconds for item in renders)
     rendered = sum(not item.result.cached for item in renders)
-    lines.append(f"{len(renders)} région(s), {rendered} rendered, {len(renders) - rendered} from the cache, "
-                 f"{total:.1f} s")
+    lines.append(f"{len(renders)} région(s): {rendered} rendered, {len(renders) - rendered} unchanged (cache); "
+                 f"{wall_seconds:.1f} s in all")
     return "\n".join(lines)

@@ -49,7 +49,12 @@ def _brief_paths(names: tuple[str, ...]) -> list[Path]:
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write PDF and HTML (default: _output/briefs/).")
 @click.option("--force", is_flag=True, help="Render even if nothing changed since the last render.")
-def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output_dir: Path | None, force: bool) -> None:
+@click.option("--all", "all_regions", is_flag=True,
+              help="Regional barometer (`essnum render barometre --all`): every région, one folder each.")
+@click.option("--region", "regions", multiple=True, metavar="CODE",
+              help="Regional barometer for this région (INSEE code, e.g. 84; repeatable).")
+def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output_dir: Path | None, force: bool,
+           all_regions: bool, regions: tuple[str, ...]) -> None:
     """Render BRIEFS (.qmd paths or names of briefs/*.qmd; default: all of them) to PDF and HTML.
 
     The built-in renderer executes all cells of all briefs in one kernel, resolves embeds and facts,
@@ -59,6 +64,10 @@ def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output
     from ..render import RenderError, render_briefs
 
     chosen = _brief_paths(briefs)
+    if all_regions or regions:
+        from .barometre import render_regions
+
+        return render_regions(chosen if briefs else [], regions, all_regions, engine, force, output_dir)
     if not chosen:
         raise click.ClickException(f"no brief to render: {briefs_dir()} holds no .qmd file")
     try:
