@@ -26,6 +26,7 @@ local function is_word_end(c)
 end
 
 local function fix_glued(text)
+  if not text:find("[;:!?%%\xC2]") then return text end  -- nothing to space (« » start with byte C2)
   -- "mot;" "mot:" "mot?" "mot!" at the end of a word, "22%", "«mot", "mot»".
   -- ; : ! ? are only spaced at the end of a word, so URLs and times like 14:30 are left alone.
   local cps = {}
