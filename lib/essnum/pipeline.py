@@ -42,10 +42,17 @@ def _facts() -> list[Path]:
     return [write_facts_json()]
 
 
+def _plain_briefs() -> list[Path]:
+    """briefs/*.qmd except the regional barometer template, which has its own step (one render per région)."""
+    from .barometer_batch import TEMPLATE_NAME
+
+    return sorted(p for p in briefs_dir().glob("*.qmd") if p.name != TEMPLATE_NAME)
+
+
 def _briefs() -> list[Path]:
     from .render import render_briefs
 
-    results = render_briefs(sorted(briefs_dir().glob("*.qmd")), progress=False)
+    results = render_briefs(_plain_briefs(), progress=False)
     over_limit = [problem for result in results for problem in result.over_limit]
     if over_limit:
         raise SystemExit("consultation answers over the length limit:\n  " + "\n  ".join(over_limit))
@@ -53,8 +60,27 @@ def _briefs() -> list[Path]:
 
 
 def _brief_inputs() -> list[Path]:
-    return [*briefs_dir().glob("*.qmd"), *research_notebooks(), *_data_files(), *code_files(""),
+    return [*_plain_briefs(), *research_notebooks(), *_data_files(), *code_files(""),
             project_root() / "_quarto.yml", *package_file("render", "templates").iterdir()]
+
+
+def _barometers() -> list[Path]:
+    from .barometer_batch import render_barometers
+
+    return [path for item in render_barometers(progress=False) for path in (item.result.pdf, item.result.html)]
+
+
+def _barometer_inputs() -> list[Path]:
+    """What the regional barometers depend on: their template, the atlas, the evidence base (survey figures,
+    bibliography), the declared reference data, the lock file, the Quarto project file, their code
+    (the renderer's templates and filters included)."""
+    from .barometer_batch import template
+
+    data = [*sorted((data_dir() / "atlas").glob("*")), *sorted((data_dir() / "evidence").glob("*")),
+            data_dir() / "reference" / "sources.toml"]
+    code = code_files("barometer", "barometer_batch", "territory", "reference", "sources", "atlas", "tables", "maps",
+                      "evidence", "facts", "survey", "scenarios", "render", "config", "paths", "build")
+    return [template(), *data, project_root() / "requirements.lock", project_root() / "_quarto.yml", *code]
 
 
 def _notebook_step(notebook: Path) -> Step:
@@ -86,4 +112,6 @@ def steps() -> list[Step]:
         Step("facts", lambda: [*_data_files(), *code_files("")], _facts,
              "every printable number with its French text and source: build/facts.json"),
         Step("briefs", _brief_inputs, _briefs, "render briefs/*.qmd to PDF and HTML (_output/briefs/)"),
+        Step("barometres", _barometer_inputs, _barometers,
+             "regional barometer of each région, PDF and HTML (_output/barometres/<code>-<région>/)"),
     ]
