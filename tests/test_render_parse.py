@@ -52,6 +52,7 @@ def test_fixture_brief_parses_into_cells_markdown_embeds_and_raw_blocks():
         ("![Carte](carte.png){#fig-carte}\n", 6, "image without alt text"),
         ("```{python}\n#| label: carte\nx = 1\n```\n", 6, "must start with fig- or tbl-"),
         ("::: {.callout-note}\nA\n", 6, "never closed"),
+        ("| a |\n|---|\n| b |\n\n: Parts {#tbl-parts}\n", 10, "labelled table caption"),
     ],
 )
 def test_unsupported_or_broken_syntax_names_its_line(tmp_path, body, line, message):

@@ -191,6 +191,9 @@ def _scan_markdown_line(path: Path, number: int, text: str, document: Document, 
                                     "(supported: embed, pagebreak)", path, number)
         if text.strip() != match.group(0):
             raise UnsupportedSyntax(f"shortcode {{{{< {match.group(1)} >}}}} must stand alone on its line", path, number)
+    if re.match(r"^\s*(:|Table:)\s.*\{#tbl-", text):
+        raise UnsupportedSyntax("a labelled table caption is not supported: produce the table in a cell with "
+                                "'#| label: tbl-…' and '#| tbl-cap:'", path, number)
     for match in IMAGE.finditer(text):
         attributes = match.group(1) or ""
         if "fig-alt=" not in attributes:
