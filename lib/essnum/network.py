@@ -11,7 +11,7 @@ Graphs (organisations and collectives in id order, so results never depend on in
 - bipartite: organisations ↔ collectives, one edge per (organisation, collective) membership;
 - organisation projection: two organisations are tied when they share a collective; ``shared`` counts the
   collectives, ``weight`` is Newman's collaboration weight, the sum of ``1 / (n - 1)`` over the shared
-  collectives of ``n`` members (a pair in a two-member project weighs 1, in a 101-member network 0.01).
+  collectives of ``n`` members (a pair in a two-member project weighs 1, in a 51-member network 0.02).
   Collectives with more than ``projection_max_members`` members are left out of this projection (a
   5 000-member federation would add 12.5 million ties of weight 0.0002); they stay in the bipartite
   graph, whose components and cut vertices are therefore exact;
