@@ -55,6 +55,12 @@ def package_file(*parts: str) -> Path:
     return _PACKAGE_DIR.joinpath(*parts)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_write(path: Path, mode: str = "wb"):
     """Write ``path`` through a temporary file renamed into place, so readers never see half a file."""
@@ -64,6 +70,7 @@ def atomic_write(path: Path, mode: str = "wb"):
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
             yield handle
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
