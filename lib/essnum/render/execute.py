@@ -24,13 +24,16 @@ INLINE_MARK = "__essnum_inline__:"
 #: imported by the briefs that draw (the inline backend activates itself when matplotlib loads it).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
-#: Run at the start of every document: figures as PNG, facts usage reset, working directory set.
+#: Inline figures as PNG at the decided resolution, set on the kernel's command line (a %config in a cell
+#: would import matplotlib in every kernel, drawing or not).
+INLINE_OPTIONS = ["--InlineBackend.figure_formats=png",
+                  "--InlineBackend.rc={{'figure.dpi': {dpi}, 'savefig.dpi': {dpi}, 'figure.figsize': [6.4, 3.6]}}"]
+
+#: Run at the start of every document: facts usage reset, working directory set.
 SETUP = """
 import json as __essnum_json
 import os as __essnum_os
 __essnum_os.chdir({cwd!r})
-%config InlineBackend.figure_formats = ["png"]
-%config InlineBackend.rc = {{"figure.dpi": {dpi}, "savefig.dpi": {dpi}, "figure.figsize": [6.4, 3.6]}}
 from essnum.facts import reset_used as __essnum_reset_used
 __essnum_reset_used()
 
@@ -68,8 +71,10 @@ class KernelSession:
             from ..notebooks import DETERMINISTIC_ENV
 
             self._notebook = nbformat.v4.new_notebook()
+            dpi = decision("briefs.figure_dpi")
             client = NotebookClient(self._notebook, timeout=decision("build.cell_timeout"), kernel_name=self.kernel_name,
-                                    shutdown_kernel="immediate", resources={"metadata": {"path": str(self.cwd)}})
+                                    shutdown_kernel="immediate", resources={"metadata": {"path": str(self.cwd)}},
+                                    extra_arguments=[option.format(dpi=dpi) for option in INLINE_OPTIONS])
             client.km = client.create_kernel_manager()
             client.start_new_kernel(env={**os.environ, **DETERMINISTIC_ENV, "MPLBACKEND": INLINE_BACKEND})
             client.kc = client.start_new_kernel_client()
@@ -145,8 +150,7 @@ def execute_document(document: Document, session: KernelSession, params: dict | 
     from nbclient.exceptions import CellExecutionError
 
     values = check_parameters(document, params)
-    dpi = decision("briefs.figure_dpi")
-    session.run(SETUP.format(cwd=str(document.path.parent.resolve()), dpi=dpi, mark=INLINE_MARK))
+    session.run(SETUP.format(cwd=str(document.path.parent.resolve()), mark=INLINE_MARK))
     front_params = document.meta.get("params") or {}
     if front_params:
         session.run(_assignments({**values, "params": values}))
