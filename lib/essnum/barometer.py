@@ -133,30 +133,33 @@ def data_files() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def national() -> National:
-    """The national computation every région's barometer reads (once per process)."""
-    with _quiet():
-        return _national()
-
-
-def _national() -> National:
+    """The embedded atlas placed for every région's barometer (computed once per process)."""
     from . import territory
     from .atlas import load_atlas
 
-    atlas = load_atlas()
-    placement = territory.place(atlas.organisations, Path(atlas.directory) / "organisations.csv")
-    placement.check()
+    with _quiet():
+        atlas = load_atlas()
+        placement = territory.place(atlas.organisations, Path(atlas.directory) / "organisations.csv")
+        placement.check()
+        return from_placement(placement)
+
+
+def from_placement(placement) -> National:
+    """The national tables of a ``territory.Placement`` (any atlas; tests use a synthetic one)."""
+    from . import territory
+
     counts = territory.departement_counts(placement)
     distance = territory.distance_to_support(placement)
     departements = counts.merge(distance.drop(columns=["lon", "lat"]), on="code", how="left", validate="1:1")
     departements.attrs = counts.attrs  # the declared sources the map prints
     regions = territory.region_counts(placement)
-    per = f"per_{decision('territory.per_inhabitants')}"
-    regions["rank"] = regions[per].rank(ascending=False, method="min").astype("int64")
+    regions["rank"] = regions[_per()].rank(ascending=False, method="min").astype("int64")
     return National(regions=regions, departements=departements, counts=placement.counts(),
                     support=territory.support_locations(placement), families=territory.families_of(placement))
 
 
 def _per() -> str:
+    """Column of the density per ``territory.per_inhabitants`` inhabitants in the territory tables."""
     return f"per_{decision('territory.per_inhabitants')}"
 
 
@@ -185,9 +188,6 @@ def _national_facts(files: list[Path]) -> Iterator[Fact]:
                    "Organisations de l'atlas embarqué", "lignes lues dans organisations.csv", files)
     yield computed(_key(NATIONAL, "located"), counts["placed in France"], "organisations",
                    "Organisations de l'atlas localisées dans un département français", atlas, files)
-    yield computed(_key(NATIONAL, "not_located"), counts["no location"], "organisations",
-                   "Organisations de l'atlas sans aucune localisation (ni commune, ni ville, ni coordonnées)",
-                   atlas, files)
     yield computed(_key(NATIONAL, "support_located"), len(data.support), "organisations",
                    "Structures d'accompagnement de l'atlas localisées en France "
                    f"(familles {', '.join(decision('territory.support_families'))})", atlas, files)
