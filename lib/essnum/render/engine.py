@@ -128,7 +128,8 @@ def _relative(path: Path | str) -> str:
 def _only_used_code(files: dict[str, str], used: list[str]) -> dict[str, str]:
     """Drop the essnum Python files neither the renderer nor the brief's cells imported."""
     keep = {_relative(p) for p in code_files(*RENDERER_CODE)} | set(used)
-    return {k: v for k, v in files.items() if not (k.startswith("lib/essnum/") and k.endswith(".py")) or k in keep}
+    # keys are project-relative, or absolute when the package lies outside the project (ESSNUM_ROOT elsewhere)
+    return {k: v for k, v in files.items() if not ("lib/essnum/" in k and k.endswith(".py")) or k in keep}
 
 
 def _printed_json(outputs: list[dict]):
