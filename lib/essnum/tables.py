@@ -56,8 +56,26 @@ class Problem:
                 "hint": self.hint, "severity": self.severity}
 
 
+class _Severities:
+    """``errors``, ``warnings`` and ``ok`` derived from a ``problems`` list."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
 @dataclass
-class TableResult:
+class TableResult(_Severities):
     """A validated table.
 
     ``data``: kept rows, typed by the schema, indexed by their line number in the file (index name ``row``).
@@ -83,18 +101,6 @@ class TableResult:
     @property
     def rejected_count(self) -> int:
         return len(self.rejected)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def counts(self) -> dict[str, int]:
         return {"read": self.read, "kept": self.kept, "rejected": self.rejected_count}
@@ -148,7 +154,7 @@ class TableResult:
 
 
 @dataclass
-class Report:
+class Report(_Severities):
     """Validation of several tables plus cross-table problems: counts per table, every problem, rejected rows."""
 
     tables: dict[str, TableResult] = field(default_factory=dict)
@@ -161,18 +167,6 @@ class Report:
             seen.update(dict.fromkeys(result.problems))
         seen.update(dict.fromkeys(self.extra_problems))
         return list(seen)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {name: result.counts() for name, result in self.tables.items()}
