@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ..config import decision
 
@@ -34,7 +34,7 @@ def z_value(confidence: float | None = None) -> float:
     confidence = decision("survey.confidence") if confidence is None else confidence
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)  # as scipy.stats.norm.ppf (±1e-15), without importing scipy
 
 
 def _check_proportion(p: float, n: float) -> None:
