@@ -255,13 +255,9 @@ def national_fact(name: str):
 
 
 def has_fact(code, name: str) -> bool:
-    from .facts import FactError
-
-    try:
-        get(_key(region_code(code), name))
-    except FactError:
-        return False
-    return True
+    """Whether the région has the fact ``name`` (no rank without organisation, no distance without support)."""
+    code = region_code(code)
+    return _key(code, name) in {item.key for item in _region_facts(code, [])}
 
 
 # --------------------------------------------------------------------------- sentences
