@@ -27,12 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .config import decision
 from .facts import Fact, computed, fact, french_number, get, provider
 from .paths import atlas_dir, data_dir
+
+if TYPE_CHECKING:  # pandas is imported where it is used: validating a région code (batch, CLI) must not pay
+    import pandas as pd  # for it before the kernel even starts
 
 PREFIX = "barometre."
 NATIONAL = "france"
@@ -80,21 +82,36 @@ def regions() -> pd.DataFrame:
     return _regions().copy()
 
 
+@lru_cache(maxsize=1)
+def _region_names() -> dict[str, str]:
+    """Code → name of the 18 régions, from the COG file itself (csv module: no pandas, no geopandas)."""
+    import csv
+
+    from .sources import fetch
+
+    with open(fetch("insee-cog-regions"), encoding="utf-8", newline="") as handle:
+        return {row["REG"]: row["LIBELLE"] for row in sorted(csv.DictReader(handle), key=lambda r: r["REG"])}
+
+
 def region_code(value) -> str:
     """The COG code of a région given as ``84``, ``"84"`` or ``"1"`` (→ ``"01"``); an unknown code raises
     :class:`UnknownRegion` listing every valid code with its name."""
     text = str(value).strip()
     code = text.zfill(2) if text.isdigit() else text
-    table = _regions()
-    if code not in set(table["code"]):
-        listing = ", ".join(f"{c} ({n})" for c, n in zip(table["code"], table["name"], strict=True))
+    names = _region_names()
+    if code not in names:
+        listing = ", ".join(f"{c} ({n})" for c, n in names.items())
         raise UnknownRegion(f"unknown région code {value!r}; valid codes: {listing}")
     return code
 
 
+def region_codes() -> list[str]:
+    """The 18 région codes, in order."""
+    return list(_region_names())
+
+
 def region_name(code) -> str:
-    table = _regions().set_index("code")
-    return str(table.loc[region_code(code), "name"])
+    return _region_names()[region_code(code)]
 
 
 def is_overseas(code) -> bool:
@@ -223,6 +240,8 @@ def _region_facts(code: str, files: list[Path]) -> Iterator[Fact]:
         yield computed(_key(code, "rank"), int(row["rank"]), "rang",
                        f"Rang de la région {name} parmi les régions, par organisations localisées pour "
                        f"{french_number(per)} habitants", "rang décroissant, ex aequo au meilleur rang", files)
+    import pandas as pd
+
     distances = pd.to_numeric(deps["distance_km"], errors="coerce").dropna()
     if len(distances):
         method = ("distance à vol d'oiseau du centre de chaque département (centroïde du contour) à la structure "
@@ -323,6 +342,7 @@ def key_points(code) -> str:
 
 def _integer(value) -> str:
     """An integer in full, the French way ("1 258 722": tables print exact counts, not "1,3 million")."""
+    import pandas as pd
     from babel.numbers import format_decimal
 
     return "—" if pd.isna(value) else format_decimal(round(float(value)), format="#,##0", locale="fr_FR")
@@ -332,6 +352,8 @@ def departements_table(code) -> pd.DataFrame:
     """One row per département of the région: population, located organisations, density and distance to
     the nearest located support organisation (formatted in French, for printing; which organisation is
     nearest is named by :func:`support_text`)."""
+    import pandas as pd
+
     per = decision("territory.per_inhabitants")
     deps = region_departements(code)
     return pd.DataFrame({
@@ -345,6 +367,8 @@ def departements_table(code) -> pd.DataFrame:
 
 def families_table(code) -> pd.DataFrame:
     """Located organisations of the région by family (label from ``data/atlas/families.csv``); empty when none."""
+    import pandas as pd
+
     row = region_row(code)
     labels = pd.read_csv(atlas_dir() / "families.csv", dtype=str).set_index("code")["label_fr"]
     rows = [{"Famille": labels.get(family, family), "Organisations": _integer(row[family])}
@@ -354,6 +378,8 @@ def families_table(code) -> pd.DataFrame:
 
 def survey_table() -> pd.DataFrame:
     """National survey figures (``barometer.survey_figures``) with their confidence interval, as facts."""
+    import pandas as pd
+
     rows = []
     for figure_id in decision("barometer.survey_figures"):
         item = get(figure_id)
@@ -364,6 +390,8 @@ def survey_table() -> pd.DataFrame:
 
 def facts_table(code) -> pd.DataFrame:
     """Every ``barometre.<code>.…`` fact the région has (:data:`REGION_FACTS`): its French text and meaning."""
+    import pandas as pd
+
     keys = [_key(region_code(code), name) for name in REGION_FACTS if has_fact(code, name)]
     return pd.DataFrame({"Chiffre": [fact(key) for key in keys], "Signification": [get(key).label for key in keys]})
 

@@ -46,11 +46,11 @@ class BarometerRender:
 def region_list(regions=None, all_regions: bool = False) -> list[str]:
     """Validated région codes: ``regions`` (codes, any form ``region_code`` accepts) or, with
     ``all_regions`` or nothing given, all 18 in code order. An unknown code raises ``UnknownRegion``."""
-    from .barometer import region_code, regions as every_region
+    from .barometer import region_code, region_codes
 
     if regions and not all_regions:
         return list(dict.fromkeys(region_code(code) for code in regions))
-    return list(every_region()["code"])
+    return region_codes()
 
 
 def render_barometers(regions=None, out_root: Path | None = None, force: bool = False, progress: bool = True,
