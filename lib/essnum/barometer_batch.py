@@ -18,6 +18,9 @@ from .config import decision
 from .paths import briefs_dir, output_dir
 
 TEMPLATE_NAME = "barometre-regional.qmd"
+#: Régions being converted (pandoc, Typst) while the kernel runs the cells of the next one: two keep both
+#: cores busy when a conversion takes longer than the next région's cells.
+CONVERSIONS_IN_FLIGHT = 2
 
 
 def template() -> Path:
@@ -58,10 +61,11 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
     """Render the barometer of ``regions`` (default: all 18) as PDF and HTML, one folder per région.
 
     Built-in path: one kernel serves every région (``session``, else one started at the first région that is
-    not cached) and runs the cells of région n+1 while a thread converts région n (pandoc, Typst). With
+    not cached) and runs the cells of région n+1 while threads convert the previous ones (pandoc, Typst). With
     Quarto (``engine`` "quarto", or "auto" with quarto installed) the régions are rendered one after the
     other. ``force`` ignores the render cache.
     """
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     from tqdm import tqdm
@@ -84,9 +88,14 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
         bar.set_postfix_str(code)
         bar.update()
 
+    def drain(keep: int) -> None:  # wait for the oldest conversions until at most ``keep`` are in flight
+        while len(in_flight) > keep:
+            code, started, future = in_flight.popleft()
+            finished(code, started, future.result())
+
+    in_flight: deque = deque()
     try:
-        with ThreadPoolExecutor(max_workers=1) as converter:
-            converting = None  # (code, start time, future) of the région being converted
+        with ThreadPoolExecutor(max_workers=CONVERSIONS_IN_FLIGHT) as converter:
             for code in codes:
                 started = time.perf_counter()
                 params, target = {"region": code}, root / folder_name(code)
@@ -94,20 +103,23 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
                     finished(code, started, render(template(), params, target, engine=engine))
                     continue
                 pending = start_render(template(), params, target, session=session, force=force)
-                if converting is not None:
-                    finished(converting[0], converting[1], converting[2].result())
-                    converting = None
-                if callable(pending):
-                    converting = (code, started, converter.submit(pending))
-                else:
-                    finished(code, started, pending)
-            if converting is not None:
-                finished(converting[0], converting[1], converting[2].result())
+                in_flight.append((code, started, converter.submit(pending) if callable(pending) else _done(pending)))
+                drain(CONVERSIONS_IN_FLIGHT)
+            drain(0)
     finally:
         bar.close()
         if own:
             session.close()
     return done
+
+
+def _done(result):
+    """A finished future holding ``result`` (a région served from the cache keeps its place in the order)."""
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(result)
+    return future
 
 
 def summary(renders: list[BarometerRender], wall_seconds: float) -> str:
