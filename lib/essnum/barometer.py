@@ -219,6 +219,8 @@ def _national_facts(files: list[Path]) -> Iterator[Fact]:
 
 
 def _region_facts(code: str, files: list[Path]) -> Iterator[Fact]:
+    import pandas as pd
+
     row = region_row(code)
     name = region_name(code)
     per = decision("territory.per_inhabitants")
@@ -240,8 +242,6 @@ def _region_facts(code: str, files: list[Path]) -> Iterator[Fact]:
         yield computed(_key(code, "rank"), int(row["rank"]), "rang",
                        f"Rang de la région {name} parmi les régions, par organisations localisées pour "
                        f"{french_number(per)} habitants", "rang décroissant, ex aequo au meilleur rang", files)
-    import pandas as pd
-
     distances = pd.to_numeric(deps["distance_km"], errors="coerce").dropna()
     if len(distances):
         method = ("distance à vol d'oiseau du centre de chaque département (centroïde du contour) à la structure "
@@ -259,7 +259,7 @@ def barometer_facts() -> Iterator[Fact]:
     """Facts of every région's barometer and their national context."""
     files = data_files()
     yield from _national_facts(files)
-    for code in _regions()["code"]:
+    for code in region_codes():
         yield from _region_facts(code, files)
 
 
