@@ -3,14 +3,21 @@
 1. batch: `essnum render barometre --all --force` — the 18 régions in one kernel sharing the loaded data,
    Typst compiled in process, the conversion of one région overlapping the cells of the next;
    target under 20 s;
-2. naive, side by side: a fresh kernel per région (a loop of parameterised renders, as papermill does),
-   the same template and outputs; target: the batch at least 8 times faster. ``--naive N`` times the first
-   N régions only and extrapolates to 18 (said so in the output);
+2. naive, side by side, two ways, same template and outputs; target: the batch at least 8 times faster:
+   a. a shell loop of parameterised renders, `essnum render briefs/barometre-regional.qmd -P region=CODE`
+      (a fresh process and a fresh kernel per région, as papermill run per région does);
+   b. stricter: one Python process rendering the régions in turn, each with a fresh kernel (the
+      process's own imports paid once);
+   ``--naive N`` times the first N régions only and extrapolates to 18 (said so in the output);
 3. `essnum build` with nothing changed (the project's own build; built first if needed): target under 3 s.
 
 Prints wall time and peak memory of each, and the load average (the machine may be shared).
+``--bytecode-cache DIR`` lets every process cache compiled bytecode in DIR (``PYTHONPYCACHEPREFIX``; a
+warm-up render fills it first), as a normal installation does: where ``PYTHONDONTWRITEBYTECODE=1`` and the
+virtual environment holds no ``.pyc`` (uv's default), each fresh process compiles pandas, geopandas and
+matplotlib again, which lengthens every cold start, the batch's once and the naive way's 18 times.
 
-    .venv/bin/python benchmarks/bench_barometers.py [--naive N]
+    .venv/bin/python benchmarks/bench_barometers.py [--naive N] [--bytecode-cache DIR]
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from essnum.barometer import region_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -52,6 +61,12 @@ def timed(command: list[str], env: dict) -> tuple[float, float, str]:
     return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, completed.stdout
 
 
+def report(what: str, seconds: float, n: int, batch: float) -> None:
+    total = seconds * 18 / n
+    shown = f"{seconds:.1f} s" if n == 18 else f"{seconds:.1f} s for {n} régions, extrapolated to 18: {total:.1f} s"
+    print(f"{what}: {shown} ({seconds / n:.2f} s per région); the batch is {total / batch:.1f}x faster (target >= 8x)")
+
+
 def load() -> str:
     return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -59,8 +74,16 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--naive", type=int, default=18, help="régions rendered the naive way (extrapolated to 18)")
+    parser.add_argument("--bytecode-cache", type=Path, default=None, help="let Python cache bytecode in this folder")
     args = parser.parse_args()
-    print(f"load average at start: {load()} (2 cores)")
+    if args.bytecode_cache:
+        ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+        ENV["PYTHONPYCACHEPREFIX"] = str(args.bytecode_cache.resolve())
+        timed([str(BIN / "essnum"), "render", "barometre", "--region", "84", "--force", "--output-dir",
+               tempfile.mkdtemp()], {**ENV, "ESSNUM_BUILD": tempfile.mkdtemp()})  # warm-up: fills the cache
+    bytecode = f"bytecode cached in {args.bytecode_cache}" if args.bytecode_cache else (
+        "no bytecode caching" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "default bytecode caching")
+    print(f"load average at start: {load()} (2 cores); {bytecode}")
 
     build = Path(tempfile.mkdtemp(prefix="essnum-bench-baro-build-"))
     out = Path(tempfile.mkdtemp(prefix="essnum-bench-baro-out-"))
@@ -73,14 +96,17 @@ def main() -> None:
     print(f"batch, 18 régions in one kernel, cold: {batch:.1f} s (target < 20 s); peak memory {memory:.0f} MB")
 
     n = max(1, min(args.naive, 18))
+    started = time.perf_counter()
+    for code in region_codes()[:n]:
+        timed([str(BIN / "essnum"), "render", "briefs/barometre-regional.qmd", "-P", f"region={code}", "--force",
+               "--engine", "builtin", "--output-dir", str(out / "loop" / code)], {**ENV, "ESSNUM_BUILD": str(build / "loop")})
+    loop = time.perf_counter() - started
+    report("naive a, a shell loop of `essnum render -P region=…`", loop, n, batch)
+
     naive, memory, stdout = timed([str(BIN / "python"), "-c", NAIVE, str(out / "naive"), str(n)],
                                   {**ENV, "ESSNUM_BUILD": str(build / "naive")})
-    per_region = [float(line.split()[1]) for line in stdout.split("\n") if line.strip()]
-    naive_18 = naive * 18 / n
-    shown = f"{naive:.1f} s" if n == 18 else f"{naive:.1f} s for {n}, extrapolated to 18: {naive_18:.1f} s"
-    print(f"naive, a fresh kernel per région: {shown} ({sum(per_region) / len(per_region):.2f} s per région); "
-          f"peak memory {memory:.0f} MB")
-    print(f"batch is {naive_18 / batch:.1f}x faster (target >= 8x)")
+    report("naive b, one process, a fresh kernel per région", naive, n, batch)
+    print(f"peak memory of any process so far: {memory:.0f} MB")
 
     essnum_build = [str(BIN / "essnum"), "build"]
     first, _, stdout = timed(essnum_build, ENV)

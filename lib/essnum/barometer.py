@@ -21,9 +21,7 @@ would need microdata and go through :mod:`essnum.disclosure`; none are used here
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,22 +48,8 @@ class UnknownRegion(ValueError):
 # --------------------------------------------------------------------------- régions
 
 
-@contextmanager
-def _quiet():
-    """Silence tqdm's "IProgress not found" (pooch imports tqdm.auto when a reference file is first fetched
-    in a kernel): it is not about the barometer and would end up among the render warnings."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="IProgress not found")
-        yield
-
-
 @lru_cache(maxsize=1)
 def _regions() -> pd.DataFrame:
-    with _quiet():
-        return _region_table()
-
-
-def _region_table() -> pd.DataFrame:
     from . import reference
 
     regions = reference.cog_regions()[["code", "name"]]
@@ -154,11 +138,10 @@ def national() -> National:
     from . import territory
     from .atlas import load_atlas
 
-    with _quiet():
-        atlas = load_atlas()
-        placement = territory.place(atlas.organisations, Path(atlas.directory) / "organisations.csv")
-        placement.check()
-        return from_placement(placement)
+    atlas = load_atlas()
+    placement = territory.place(atlas.organisations, Path(atlas.directory) / "organisations.csv")
+    placement.check()
+    return from_placement(placement)
 
 
 def from_placement(placement) -> National:
