@@ -18,6 +18,10 @@ DETERMINISTIC_ENV = {
     "MPLBACKEND": "Agg",
 }
 
+#: Kernel command-line options for batch runs: the kernel's own log shows errors only (its warning that a
+#: loopback TCP kernel is unencrypted would otherwise be printed by every notebook and brief of a build).
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+
 
 def research_notebooks() -> list[Path]:
     """The research notebooks, in their numbered order."""
@@ -38,7 +42,8 @@ def execute_notebook(path: Path, output: Path | None = None) -> Path:
         notebook,
         timeout=decision("build.cell_timeout"),
         kernel_name="python3",
-        record_timing=False,  # no execution timestamps: re-running leaves unchanged outputs byte-identical
+        record_timing=False,
+        extra_arguments=QUIET_KERNEL,  # no execution timestamps: re-running leaves unchanged outputs byte-identical
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
     client.execute()

@@ -68,13 +68,13 @@ class KernelSession:
             import nbformat
             from nbclient import NotebookClient
 
-            from ..notebooks import DETERMINISTIC_ENV
+            from ..notebooks import DETERMINISTIC_ENV, QUIET_KERNEL
 
             self._notebook = nbformat.v4.new_notebook()
             dpi = decision("briefs.figure_dpi")
             client = NotebookClient(self._notebook, timeout=decision("build.cell_timeout"), kernel_name=self.kernel_name,
                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(self.cwd)}},
-                                    extra_arguments=[option.format(dpi=dpi) for option in INLINE_OPTIONS])
+                                    extra_arguments=[*QUIET_KERNEL, *(option.format(dpi=dpi) for option in INLINE_OPTIONS)])
             client.km = client.create_kernel_manager()
             client.start_new_kernel(env={**os.environ, **DETERMINISTIC_ENV, "MPLBACKEND": INLINE_BACKEND})
             client.kc = client.start_new_kernel_client()
