@@ -34,7 +34,7 @@ class UnsupportedSyntax(RenderError):
 CELL_OPTIONS = {"label", "fig-cap", "fig-alt", "tbl-cap", "echo", "output", "include", "warning", "tags", "eval"}
 #: Front-matter keys the built-in renderer honours (others Quarto would act on are refused).
 FRONT_MATTER = {"title", "subtitle", "author", "date", "lang", "kicker", "bibliography", "format", "execute",
-                "params", "jupyter", "abstract", "keywords", "description", "draft", "char-limit"}
+                "params", "jupyter", "abstract", "keywords", "description", "draft"}
 CALLOUTS = {"note", "tip", "important", "warning", "caution"}
 DIV_CLASSES = {"source"} | {f"callout-{kind}" for kind in CALLOUTS}
 DIV_ATTRIBUTES = {"title"}
