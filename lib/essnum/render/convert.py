@@ -1,8 +1,10 @@
 """Pandoc (from the pypandoc-binary wheel) with the Lua filters, then Typst (in process) for the PDF.
 
-Both writers get the same markdown and filters: French typography, source lines, and what Quarto
-would otherwise do (figures with alt text, table floats, callouts, cross-references). Citations
-are resolved by citeproc against the CSL-JSON bibliography.
+The markdown is read once into pandoc's JSON AST (:func:`to_ast`): cross-references numbered, citations
+resolved by citeproc against the CSL-JSON bibliography, French typography. Both writers start from that
+AST (:func:`to_typst`, :func:`to_html`) with the filters of their format: source lines and what Quarto
+would otherwise do (figures with alt text, table floats, callouts, cross-references as Typst references
+or HTML links). Citeproc, the costly step, thus runs once per document, not once per output.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from pathlib import Path
 from ..paths import package_file
 from .qmd import RenderError
 
-#: Lua filters of the built-in path: prepare.lua runs before citeproc (cross-references), the rest after.
+#: Lua filters of the built-in path. Reading into the AST: prepare.lua runs before citeproc (numbering,
+#: cross-references), french.lua after; each writer then runs the format-specific ones.
 BEFORE_CITEPROC = ("prepare.lua",)
-AFTER_CITEPROC = ("french.lua", "sources.lua", "offline.lua")
+AFTER_CITEPROC = ("french.lua",)
+WRITER_FILTERS = ("sources.lua", "offline.lua")
 PDF_PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")
 
 
@@ -34,15 +38,15 @@ def filter_file(name: str) -> Path:
     return package_file("render", "filters", name)
 
 
-def pandoc(markdown: str, to: str, work_dir: Path, bibliography: Path | None, extra: list[str] = ()) -> str:
-    """Convert ``markdown`` to ``to`` in ``work_dir``; pandoc warnings (e.g. unresolved citations) are errors."""
-    command = [pandoc_path(), "--from", "markdown", "--to", to, "--wrap", "none", "--resource-path", str(work_dir),
+def _filters(names: tuple[str, ...]) -> list[str]:
+    return [arg for name in names for arg in ("--lua-filter", str(filter_file(name)))]
+
+
+def pandoc(source: str, source_format: str, to: str, work_dir: Path, extra: list[str] = ()) -> str:
+    """Convert ``source`` to ``to`` in ``work_dir``; pandoc warnings (e.g. unresolved citations) are errors."""
+    command = [pandoc_path(), "--from", source_format, "--to", to, "--wrap", "none", "--resource-path", str(work_dir),
                *extra]
-    command += [arg for name in BEFORE_CITEPROC for arg in ("--lua-filter", str(filter_file(name)))]
-    if bibliography is not None:
-        command += ["--citeproc", "--bibliography", str(bibliography)]
-    command += [arg for name in AFTER_CITEPROC for arg in ("--lua-filter", str(filter_file(name)))]
-    completed = subprocess.run(command, input=markdown, capture_output=True, text=True, cwd=work_dir)
+    completed = subprocess.run(command, input=source, capture_output=True, text=True, cwd=work_dir)
     if completed.returncode != 0:
         raise RenderError(f"pandoc failed ({to}): {completed.stderr.strip()}")
     warnings = [line for line in completed.stderr.splitlines() if line.strip()]
@@ -51,15 +55,25 @@ def pandoc(markdown: str, to: str, work_dir: Path, bibliography: Path | None, ex
     return completed.stdout
 
 
-def to_typst(markdown: str, work_dir: Path, bibliography: Path | None) -> str:
-    """A complete Typst document: brief template, title block from the front matter, body."""
-    return pandoc(markdown, "typst", work_dir, bibliography, ["--standalone", "--template", str(template_file("offline.typ"))])
+def to_ast(markdown: str, work_dir: Path, bibliography: Path | None) -> str:
+    """Pandoc's JSON AST of ``markdown``, cross-references numbered, citations resolved, typography French."""
+    citeproc = ["--citeproc", "--bibliography", str(bibliography)] if bibliography is not None else []
+    return pandoc(markdown, "markdown", "json", work_dir,
+                  [*_filters(BEFORE_CITEPROC), *citeproc, *_filters(AFTER_CITEPROC)])
 
 
-def to_html(markdown: str, work_dir: Path, bibliography: Path | None) -> str:
+def to_typst(ast: str, work_dir: Path) -> str:
+    """A complete Typst document: brief template, title block from the front matter, body. Citations are
+    already resolved (``-citations``: written as their text, not as Typst ``#cite``)."""
+    return pandoc(ast, "json", "typst-citations", work_dir,
+                  ["--standalone", "--template", str(template_file("offline.typ")), *_filters(WRITER_FILTERS)])
+
+
+def to_html(ast: str, work_dir: Path) -> str:
     """A self-contained HTML page (figures and CSS embedded)."""
-    return pandoc(markdown, "html5", work_dir, bibliography,
-                  ["--standalone", "--embed-resources", "--css", str(template_file("brief.css"))])
+    return pandoc(ast, "json", "html5", work_dir,
+                  ["--standalone", "--embed-resources", "--css", str(template_file("brief.css")),
+                   *_filters(WRITER_FILTERS)])
 
 
 def compile_pdf(typst_file: Path, timestamp: int) -> bytes:

@@ -1,9 +1,10 @@
 """``render_brief``: a ``.qmd`` brief to PDF and HTML with the built-in path, cached.
 
-parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → pandoc + Lua
-filters → Typst in process (convert). The result is cached under ``build/render/``: the key covers
-the brief source, its parameters, embedded notebooks, the bibliography, the data files and the essnum
-code its cells imported (which together determine its facts), the renderer, templates and filters;
+parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → pandoc's AST, read once
+(citeproc, Lua filters) → Typst and HTML writers → Typst in process (convert). The result is cached under
+``build/render/``: the key covers the brief source, its parameters, embedded notebooks, the bibliography,
+the data files and the essnum code its cells imported (which together determine its facts), the
+renderer, templates and filters;
 when nothing changed the outputs are reused as they are.
 """
 
@@ -225,9 +226,10 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
                              extra_meta=extra_meta)
         (work / f"{name}.md").write_text(assembled.markdown, encoding="utf-8")
 
-        with ThreadPoolExecutor(max_workers=2) as pool:  # the two pandoc runs in parallel
-            typst_source = pool.submit(convert.to_typst, assembled.markdown, work, bib)
-            html_text = pool.submit(convert.to_html, assembled.markdown, work, bib)
+        ast = convert.to_ast(assembled.markdown, work, bib)  # citeproc once for both outputs
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the two writers in parallel
+            typst_source = pool.submit(convert.to_typst, ast, work)
+            html_text = pool.submit(convert.to_html, ast, work)
             typst_file = work / f"{name}.typ"
             typst_file.write_text(typst_source.result(), encoding="utf-8")
             pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))

@@ -48,11 +48,12 @@ local function fix_glued(text)
 end
 
 function Inlines(inlines)
+  local changed = false
   for i = 1, #inlines do
     local el = inlines[i]
     if el.t == "Str" then
       local fixed = fix_glued(el.text)
-      if fixed ~= el.text then inlines[i] = pandoc.Str(fixed) end
+      if fixed ~= el.text then inlines[i] = pandoc.Str(fixed); changed = true end
     end
   end
   for i = 1, #inlines do
@@ -60,11 +61,11 @@ function Inlines(inlines)
     if el.t == "Space" or el.t == "SoftBreak" then
       local before, after = inlines[i - 1], inlines[i + 1]
       if after and after.t == "Str" and needs_space_before(after.text) then
-        inlines[i] = pandoc.Str(NNBSP)
+        inlines[i] = pandoc.Str(NNBSP); changed = true
       elseif before and before.t == "Str" and ends_with_open_guillemet(before.text) then
-        inlines[i] = pandoc.Str(NNBSP)
+        inlines[i] = pandoc.Str(NNBSP); changed = true
       end
     end
   end
-  return inlines
+  if changed then return inlines end  -- nil leaves the list as it was, without converting it back
 end

@@ -1,6 +1,7 @@
 --[[ Last filter of the built-in renderer: what Quarto does itself — figures with their alt text,
-numbered table floats and callout boxes — for Typst and HTML. Runs after prepare.lua (numbering,
-cross-references, titles moved into content), citeproc and the typography filter.
+numbered table floats, callout boxes and cross-references — for Typst and HTML. Runs in each writer's
+pass, on the document read once through prepare.lua (numbering, cross-references, titles moved into
+content), citeproc and the typography filter.
 ]]
 
 local CALLOUT_TITLES = {
@@ -34,6 +35,19 @@ local function plain(blocks)
     if block.content then inlines:extend(block.content) end
   end
   return inlines
+end
+
+-- prepare.lua's spans: a cross-reference becomes a Typst reference (Typst numbers it) or a link; a
+-- caption's number stays in HTML and goes in Typst, which numbers captions itself. Spans are handled
+-- before figures and divs (pandoc applies inline functions to the whole document first).
+local function Span(span)
+  if span.classes:includes("cross-ref") then
+    local target = span.attributes["target"]
+    return FORMAT:match("typst") and pandoc.RawInline("typst", "@" .. target) or pandoc.Link(span.content, "#" .. target)
+  end
+  if span.classes:includes("float-number") then
+    return FORMAT:match("typst") and {} or span.content
+  end
 end
 
 local function Figure(fig)
@@ -92,4 +106,4 @@ local function Div(div)
   end
 end
 
-return { { Figure = Figure, Div = Div } }
+return { { Span = Span, Figure = Figure, Div = Div } }

@@ -1,7 +1,9 @@
---[[ First filter of the built-in renderer (before citeproc): numbers figures and tables in document
-order ("Figure 1", "Tableau 1", as Typst numbers them), turns @fig-/@tbl- cross-references into
-Typst references or HTML links (so citeproc never sees them), and moves callout titles and table
+--[[ First filter of the built-in renderer (before citeproc, once per document, for both outputs): numbers
+figures and tables in document order ("Figure 1", "Tableau 1", as Typst numbers them), turns @fig-/@tbl-
+cross-references into `cross-ref` spans holding their label (so citeproc never sees them), puts the
+label at the head of each numbered caption in a `float-number` span, and moves callout titles and table
 captions from attributes into content, so that the typography filter and citeproc reach them.
+offline.lua, in each writer's pass, makes Typst references or HTML links of them.
 ]]
 
 local SUPPLEMENT = { fig = "Figure", tbl = "Tableau" }
@@ -36,24 +38,21 @@ local function Cite(cite)
   local out = pandoc.Inlines({})
   for i, citation in ipairs(cite.citations) do
     if i > 1 then out:insert(pandoc.Str(i == #cite.citations and " et " or ", ")) end
-    if FORMAT:match("typst") then
-      out:insert(pandoc.RawInline("typst", "@" .. citation.id))
-    else
-      out:insert(pandoc.Link(label(citation.id), "#" .. citation.id))
-    end
+    out:insert(pandoc.Span(label(citation.id), pandoc.Attr("", { "cross-ref" }, { target = citation.id })))
   end
   return out
 end
 
-local function caption_prefix(id)
-  return pandoc.Strong({ pandoc.Str(label(id) .. "\u{a0}:") }), pandoc.Space()
+-- The caption starts with a span holding "Figure 1 :" (bold) and a space.
+local function number_caption(blocks, id)
+  if not blocks[1] then return end
+  local number = { pandoc.Strong({ pandoc.Str(label(id) .. "\u{a0}:") }), pandoc.Space() }
+  blocks[1].content:insert(1, pandoc.Span(number, pandoc.Attr("", { "float-number" })))
 end
 
 local function Figure(fig)
-  if FORMAT:match("html") and numbers.fig[fig.identifier] and fig.caption.long[1] then
-    local strong, space = caption_prefix(fig.identifier)
-    fig.caption.long[1].content:insert(1, space)
-    fig.caption.long[1].content:insert(1, strong)
+  if numbers.fig[fig.identifier] then
+    number_caption(fig.caption.long, fig.identifier)
     return fig
   end
 end
@@ -69,11 +68,7 @@ local function Div(div)
   if kind_of(div.identifier) == "tbl" and caption then
     div.attributes["tbl-cap"] = nil
     local blocks = pandoc.read(caption, "markdown").blocks
-    if FORMAT:match("html") and blocks[1] then
-      local strong, space = caption_prefix(div.identifier)
-      blocks[1].content:insert(1, space)
-      blocks[1].content:insert(1, strong)
-    end
+    number_caption(blocks, div.identifier)
     div.content:insert(1, pandoc.Div(blocks, pandoc.Attr("", { "table-caption" })))
     return div
   end
