@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
+from functools import lru_cache
 from pathlib import Path
 
 from ..paths import package_file
@@ -76,13 +78,23 @@ def to_html(ast: str, work_dir: Path) -> str:
                    *_filters(WRITER_FILTERS)])
 
 
-def compile_pdf(typst_file: Path, timestamp: int) -> bytes:
-    """Compile with the embedded fonts only and a fixed timestamp, so a rebuild is byte-identical."""
+@lru_cache(maxsize=1)
+def _typst_compiler():
+    """One Typst compiler per process, fonts loaded once (embedded fonts only) for every document it compiles;
+    it reads each document's files afresh at every compile."""
     import typst
 
+    return typst.Compiler(ignore_system_fonts=True)
+
+
+_TYPST_LOCK = threading.Lock()  # one compile at a time: the compiler is shared by the conversion threads
+
+
+def compile_pdf(typst_file: Path, timestamp: int) -> bytes:
+    """Compile with the embedded fonts only and a fixed timestamp, so a rebuild is byte-identical."""
     try:
-        return typst.compile(str(typst_file), root=str(typst_file.parent), ignore_system_fonts=True,
-                             timestamp=timestamp)
+        with _TYPST_LOCK:
+            return _typst_compiler().compile(input=str(typst_file), root=str(typst_file.parent), timestamp=timestamp)
     except Exception as error:  # typst.TypstError carries the Typst diagnostic
         raise RenderError(f"typst failed on {typst_file}: {error}") from None
 
