@@ -101,8 +101,14 @@ def _slug(params: dict) -> str:
 #: brief's cells imported it, so editing, say, the network module does not re-render a brief that never uses it.
 RENDERER_CODE = ("render", "facts", "config", "paths", "build")
 
-KERNEL_MODULES = ("import sys as __s, json as __j; print(__j.dumps(sorted({m.__file__ for n, m in list(__s.modules.items())"
-                  " if (n == 'essnum' or n.startswith('essnum.')) and getattr(m, '__file__', None)})))")
+#: Run after a document's cells, in one execution: the facts it used, their French text, the essnum files imported.
+KERNEL_REPORT = """
+import json as __j, sys as __s
+from essnum.facts import fact as __f, used as __u
+print(__j.dumps({"facts": __u(), "texts": {k: str(__f(k)) for k in __u()},
+                 "modules": sorted({m.__file__ for n, m in list(__s.modules.items())
+                                    if (n == "essnum" or n.startswith("essnum.")) and getattr(m, "__file__", None)})}))
+"""
 
 
 def cache_inputs(document: Document, bib: Path | None, code: list[Path] | None = None) -> list[Path]:
@@ -208,11 +214,9 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
     session = session or KernelSession(cwd=path.parent)
     try:
         executed = execute_document(document, session, params)
-        used = session.run("from essnum.facts import used as __u; print(__import__('json').dumps(__u()))")
-        facts_used = _printed_json(used)
-        texts = _printed_json(session.run("from essnum.facts import fact as __f; print(__import__('json').dumps("
-                                          f"{{k: str(__f(k)) for k in {facts_used!r}}}))"))
-        code_used = sorted({_relative(f) for f in _printed_json(session.run(KERNEL_MODULES))})
+        report = _printed_json(session.run(KERNEL_REPORT))
+        facts_used, texts = report["facts"], report["texts"]
+        code_used = sorted({_relative(f) for f in report["modules"]})
     finally:
         if own_session:
             session.close()
