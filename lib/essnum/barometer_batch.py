@@ -72,7 +72,7 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
 
     from .barometer import folder_name, region_name
     from .render import KernelSession, render
-    from .render.engine import start_render
+    from .render.engine import read_source, start_render
     from .render.quarto import quarto_available
 
     codes = region_list(regions)
@@ -95,6 +95,7 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
 
     in_flight: deque = deque()
     try:
+        source = None if quarto else read_source(template())  # parsed and hashed once for every région
         with ThreadPoolExecutor(max_workers=CONVERSIONS_IN_FLIGHT) as converter:
             for code in codes:
                 started = time.perf_counter()
@@ -102,7 +103,7 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
                 if quarto:
                     finished(code, started, render(template(), params, target, engine=engine))
                     continue
-                pending = start_render(template(), params, target, session=session, force=force)
+                pending = start_render(template(), params, target, session=session, force=force, source=source)
                 in_flight.append((code, started, converter.submit(pending) if callable(pending) else _done(pending)))
                 drain(CONVERSIONS_IN_FLIGHT)
             drain(0)

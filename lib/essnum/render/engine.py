@@ -183,19 +183,38 @@ def render_brief(path: Path, params: dict | None = None, out_dir: Path | None = 
     return pending if isinstance(pending, RenderResult) else pending()
 
 
-def start_render(path: Path, params: dict | None = None, out_dir: Path | None = None,
-                 session: KernelSession | None = None, force: bool = False) -> RenderResult | Callable[[], RenderResult]:
-    """The kernel half of :func:`render_brief`: the cached result, or — once the brief's cells have run —
-    a function that converts and writes it without the kernel, so a batch can run it in a thread while
-    the kernel executes the next brief (issue 7)."""
-    started = time.perf_counter()
-    path = Path(path).resolve()
-    document = parse(path)
-    values = check_parameters(document, params)
+@dataclass(frozen=True)
+class Source:
+    """A brief parsed and checked (bibliography, citations, embeds), with the hashes of every file its
+    render may depend on (:func:`cache_inputs`). A batch of parameterised renders (issue 7) reads it once
+    and passes it to each :func:`start_render`, instead of parsing and hashing again per région."""
+
+    document: Document
+    bib: Path | None
+    files: dict[str, str]
+
+
+def read_source(path: Path) -> Source:
+    document = parse(Path(path).resolve())
     bib = bibliography(document)
     check_citations(document, bib)
     for embed in document.embeds:  # fail before executing anything
         embedded_cell(embed, document.path)
+    return Source(document, bib, hash_files(cache_inputs(document, bib)))
+
+
+def start_render(path: Path, params: dict | None = None, out_dir: Path | None = None,
+                 session: KernelSession | None = None, force: bool = False,
+                 source: Source | None = None) -> RenderResult | Callable[[], RenderResult]:
+    """The kernel half of :func:`render_brief`: the cached result, or — once the brief's cells have run —
+    a function that converts and writes it without the kernel, so a batch can run it in a thread while
+    the kernel executes the next brief (issue 7). ``source``: the brief as :func:`read_source` read it
+    (hashed before executing: a file edited meanwhile re-renders next time)."""
+    started = time.perf_counter()
+    path = Path(path).resolve()
+    source = source or read_source(path)
+    document, bib = source.document, source.bib
+    values = check_parameters(document, params)
     name = path.stem
     relative = path.parent.relative_to(project_root()) if path.parent.is_relative_to(project_root()) else Path()
     variant = f"{name}--{_slug(params)}" if params else name  # one folder per parameter set: nothing shared
@@ -207,7 +226,7 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
         hit = _cached(previous, document, bib, values)
         if hit is not None and hit.pdf.parent == out_dir.resolve():
             return hit
-    files = hash_files(cache_inputs(document, bib))  # before executing: a file edited meanwhile re-renders next time
+    files = source.files
     changed = changed_inputs(previous, files)
 
     own_session = session is None
