@@ -97,8 +97,6 @@ def _plain(value: float | int) -> float | int:
 
 def french_number(value: float | int, unit: str = "", decimals: int | None = None) -> str:
     """A number the French way: "2 776", "1,3", "1,3 million", "15 %" (Babel, locale fr_FR)."""
-    from babel.numbers import format_compact_decimal
-
     if value is None or (isinstance(value, float) and math.isnan(value)):
         raise FactError("cannot print a missing value")
     value = _plain(value)
@@ -106,17 +104,33 @@ def french_number(value: float | int, unit: str = "", decimals: int | None = Non
     if kind in YEAR_UNITS and float(value).is_integer():
         return str(int(value))
     if kind in PERCENT_UNITS:
-        return _decimal(value, decimals) + "\u00a0%"
+        return french_decimal(value, decimals) + "\u00a0%"
     if abs(value) >= 1_000_000:
-        text = format_compact_decimal(value, locale=LOCALE, format_type="long", fraction_digits=1)
+        text = _large(value)
         if kind in EURO_UNITS:
             return text + " d’euros"
         return text
-    text = _decimal(value, decimals)
+    text = french_decimal(value, decimals)
     return text + "\u00a0€" if kind in EURO_UNITS else text
 
 
-def _decimal(value, decimals: int | None) -> str:
+#: Words for large numbers, largest first; French makes them plural from 2 on ("1,5 million", "2 millions").
+LARGE_WORDS = ((1_000_000_000, "milliard"), (1_000_000, "million"))
+
+
+def _large(value: float | int) -> str:
+    """"1 million", "4,3 millions", "1,5 milliard": one decimal at most. (Babel's compact format takes the
+    plural from the full number and prints "1 millions".)"""
+    for scale, word in LARGE_WORDS:
+        compact = round(abs(value) / scale, 1)
+        if compact >= 1:
+            plural = "s" if compact >= 2 else ""
+            return f"{french_decimal(math.copysign(compact, value), None)} {word}{plural}"
+    raise ValueError(f"{value} is below a million")
+
+
+def french_decimal(value, decimals: int | None = None) -> str:
+    """A plain French number, ``decimals`` fixed when given ("1 258 722", "0,05")."""
     from babel.numbers import format_decimal
 
     pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
