@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import decision
-from .facts import Fact, computed, fact, french_number, get, provider
+from .facts import Fact, computed, fact, french_decimal, french_number, get, provider
 from .paths import atlas_dir, data_dir
 
 if TYPE_CHECKING:  # pandas is imported where it is used: validating a région code (batch, CLI) must not pay
@@ -326,9 +326,8 @@ def key_points(code) -> str:
 def _integer(value) -> str:
     """An integer in full, the French way ("1 258 722": tables print exact counts, not "1,3 million")."""
     import pandas as pd
-    from babel.numbers import format_decimal
 
-    return "—" if pd.isna(value) else format_decimal(round(float(value)), format="#,##0", locale="fr_FR")
+    return "—" if pd.isna(value) else french_decimal(round(float(value)), 0)
 
 
 def departements_table(code) -> pd.DataFrame:

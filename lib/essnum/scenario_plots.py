@@ -6,10 +6,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from babel.numbers import format_decimal
 
 from .config import decision
-from .facts import french_number
+from .facts import french_decimal, french_number
 from .survey.plots import chart_figure, percent_axis
 
 
@@ -17,8 +16,8 @@ def _short(value: float, unit: str = "") -> str:
     """Axis label: "100 000", "2,5 M", with " €" for euros (French number format)."""
     suffix = "\u00a0€" if unit == "EUR" else ""
     if abs(value) >= 1_000_000:
-        return format_decimal(value / 1_000_000, locale="fr_FR") + "\u00a0M" + suffix
-    return format_decimal(round(value), locale="fr_FR") + suffix
+        return french_decimal(value / 1_000_000) + "\u00a0M" + suffix
+    return french_decimal(round(value)) + suffix
 
 
 def _plain_axis(axis, unit: str = "") -> None:
