@@ -17,10 +17,6 @@ from essnum.paths import atomic_write, project_root
 from essnum.sources import mirror_dir
 
 
-def _quiet(_message: str) -> None:
-    pass
-
-
 def _copy_step(name: str, sources: list[Path], target: Path, runs: list[str]) -> Step:
     """A step writing ``target`` (atomically) as the concatenation of ``sources``; records each run."""
 
@@ -53,35 +49,35 @@ def _statuses(results) -> dict[str, str]:
 
 def test_second_run_rebuilds_nothing(small):
     steps, runs, *_ = small
-    assert set(_statuses(run_steps(steps, echo=_quiet)).values()) == {"built"}
-    assert set(_statuses(run_steps(steps, echo=_quiet)).values()) == {"up to date"}
+    assert set(_statuses(run_steps(steps)).values()) == {"built"}
+    assert set(_statuses(run_steps(steps)).values()) == {"up to date"}
     assert runs == ["a", "b", "ab"]
 
 
 def test_touching_one_input_rebuilds_exactly_its_dependants(small):
     steps, runs, a, b, out = small
-    run_steps(steps, echo=_quiet)
+    run_steps(steps)
     b.write_text("beta, edited\n", encoding="utf-8")
-    assert _statuses(run_steps(steps, echo=_quiet)) == {"a": "up to date", "b": "built", "ab": "built"}
+    assert _statuses(run_steps(steps)) == {"a": "up to date", "b": "built", "ab": "built"}
     assert (out / "ab.out").read_text(encoding="utf-8") == "alpha\nbeta, edited\n"
     b.write_text("beta, edited\n", encoding="utf-8")  # same content, new mtime: hashes decide, not dates
-    assert set(_statuses(run_steps(steps, echo=_quiet)).values()) == {"up to date"}
+    assert set(_statuses(run_steps(steps)).values()) == {"up to date"}
 
 
 def test_truncated_output_is_detected_and_rebuilt(small):
     steps, runs, a, b, out = small
-    run_steps(steps, echo=_quiet)
+    run_steps(steps)
     full = (out / "ab.out").read_bytes()
     (out / "ab.out").write_bytes(full[:3])
-    assert _statuses(run_steps(steps, echo=_quiet)) == {"a": "up to date", "b": "up to date", "ab": "built"}
+    assert _statuses(run_steps(steps)) == {"a": "up to date", "b": "up to date", "ab": "built"}
     assert (out / "ab.out").read_bytes() == full
     (out / "a.out").unlink()
-    assert _statuses(run_steps(steps, echo=_quiet))["a"] == "built"
+    assert _statuses(run_steps(steps))["a"] == "built"
 
 
 def test_interrupted_step_leaves_no_half_file_and_no_stamp(small, tmp_path):
     steps, runs, a, b, out = small
-    run_steps(steps, echo=_quiet)
+    run_steps(steps)
     before = (out / "ab.out").read_bytes()
     a.write_text("alpha, edited\n", encoding="utf-8")
 
@@ -93,10 +89,10 @@ def test_interrupted_step_leaves_no_half_file_and_no_stamp(small, tmp_path):
 
     broken = [steps[0], steps[1], Step("ab", steps[2].inputs, interrupted)]
     with pytest.raises(KeyboardInterrupt):
-        run_steps(broken, echo=_quiet)
+        run_steps(broken)
     assert (out / "ab.out").read_bytes() == before  # the old complete file, never half a new one
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
-    assert _statuses(run_steps(steps, echo=_quiet)) == {"a": "up to date", "b": "up to date", "ab": "built"}
+    assert _statuses(run_steps(steps)) == {"a": "up to date", "b": "up to date", "ab": "built"}
     assert (out / "ab.out").read_text(encoding="utf-8") == "alpha, edited\nbeta\n"
 
 
@@ -144,7 +140,7 @@ def test_barometres_step_is_incremental_and_atomic(project, monkeypatch):
 
     monkeypatch.setattr(engine, "atomic_write", failing_write)
     with pytest.raises(KeyboardInterrupt):
-        run_steps([step], echo=_quiet)
+        run_steps([step])
     monkeypatch.setattr(engine, "atomic_write", real_write)
     assert set(_pdfs(root)) == {"84"}
     assert not list((root / "_output").rglob("*.tmp"))
@@ -152,19 +148,19 @@ def test_barometres_step_is_incremental_and_atomic(project, monkeypatch):
 
     # 2. The next build finishes the job: région 84 comes from the render cache, 04 is rendered.
     stamp_84 = _pdfs(root)["84"].stat().st_mtime_ns
-    assert _statuses(run_steps([step], echo=_quiet)) == {"barometres": "built"}
+    assert _statuses(run_steps([step])) == {"barometres": "built"}
     pdfs = _pdfs(root)
     assert set(pdfs) == {"84", "04"} and pdfs["84"].stat().st_mtime_ns == stamp_84
     assert all(p.read_bytes().startswith(b"%PDF") and p.read_bytes().rstrip().endswith(b"%%EOF") for p in pdfs.values())
 
     # 3. Nothing changed: nothing runs.
-    assert _statuses(run_steps([step], echo=_quiet)) == {"barometres": "up to date"}
+    assert _statuses(run_steps([step])) == {"barometres": "up to date"}
 
     # 4. A truncated PDF is detected and rebuilt; the other région is not re-rendered.
     full = pdfs["04"].read_bytes()
     stamp_84 = pdfs["84"].stat().st_mtime_ns
     pdfs["04"].write_bytes(full[: len(full) // 2])
-    assert _statuses(run_steps([step], echo=_quiet)) == {"barometres": "built"}
+    assert _statuses(run_steps([step])) == {"barometres": "built"}
     assert pdfs["04"].read_bytes() == full and pdfs["84"].stat().st_mtime_ns == stamp_84
 
     # 5. A data file the barometers do not read: still up to date (the national briefs would rebuild).
@@ -173,11 +169,11 @@ def test_barometres_step_is_incremental_and_atomic(project, monkeypatch):
     briefs = next(s for s in pipeline.steps() if s.name == "briefs")
     assert funding.resolve() in {p.resolve() for p in briefs.inputs()}
     funding.write_text(funding.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert _statuses(run_steps([step], echo=_quiet)) == {"barometres": "up to date"}
+    assert _statuses(run_steps([step])) == {"barometres": "up to date"}
 
     # 6. The template changes: every région is rendered again.
     template = root / "briefs" / "barometre-regional.qmd"
     template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     stamps = {code: p.stat().st_mtime_ns for code, p in pdfs.items()}
-    assert _statuses(run_steps([step], echo=_quiet)) == {"barometres": "built"}
+    assert _statuses(run_steps([step])) == {"barometres": "built"}
     assert all(p.stat().st_mtime_ns != stamps[code] for code, p in pdfs.items())

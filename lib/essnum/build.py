@@ -33,7 +33,7 @@ class Step:
 @dataclass
 class StepResult:
     name: str
-    status: str  # "built", "up to date", "failed"
+    status: str  # "built" or "up to date" (a failing step raises)
     seconds: float
     outputs: list[Path] = field(default_factory=list)
     message: str = ""
@@ -99,7 +99,7 @@ class Stamps:
             json.dump(self.data, handle, indent=1, sort_keys=True)
 
 
-def run_steps(steps: list[Step], force: bool = False, echo: Callable[[str], None] = print) -> list[StepResult]:
+def run_steps(steps: list[Step], force: bool = False) -> list[StepResult]:
     """Run each step that is out of date; stop at the first failure (its exception propagates)."""
     from tqdm import tqdm
 

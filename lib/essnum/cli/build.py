@@ -14,7 +14,7 @@ def build(force: bool) -> None:
     from ..build import run_steps
     from ..pipeline import steps
 
-    results = run_steps(steps(), force=force, echo=click.echo)
+    results = run_steps(steps(), force=force)
     root = project_root()
     built = [r for r in results if r.status == "built"]
     click.echo(f"{'step':<32} {'status':<11} {'seconds':>8}  outputs")
