@@ -9,6 +9,10 @@ from .notebooks import execute_notebook, research_notebooks
 from .paths import briefs_dir, build_dir, data_dir, package_file, project_root
 
 
+def _atlas_files() -> list[Path]:
+    return sorted((data_dir() / "atlas").glob("*"))
+
+
 def _data_files() -> list[Path]:
     return sorted(p for p in data_dir().rglob("*") if p.is_file())
 
@@ -76,7 +80,7 @@ def _barometer_inputs() -> list[Path]:
     (the renderer's templates and filters included)."""
     from .barometer_batch import template
 
-    data = [*sorted((data_dir() / "atlas").glob("*")), *sorted((data_dir() / "evidence").glob("*")),
+    data = [*_atlas_files(), *sorted((data_dir() / "evidence").glob("*")),
             data_dir() / "reference" / "sources.toml"]
     code = code_files("barometer", "barometer_batch", "territory", "reference", "sources", "atlas", "tables", "maps",
                       "evidence", "facts", "survey", "scenarios", "render", "config", "paths", "build")
@@ -102,10 +106,10 @@ def steps() -> list[Step]:
     return [
         Step("data check", lambda: [*_data_files(), *code_files("validate", "tables", "atlas", "evidence")], _check_data,
              "validate every table and cross-reference"),
-        Step("territory", lambda: [*sorted((data_dir() / "atlas").glob("*")), data_dir() / "reference" / "sources.toml",
+        Step("territory", lambda: [*_atlas_files(), data_dir() / "reference" / "sources.toml",
                                    *code_files("territory", "reference", "sources", "atlas")], _territory,
              "place the embedded atlas in communes, départements, régions, NUTS; densities and distances"),
-        Step("network", lambda: [*sorted((data_dir() / "atlas").glob("*")),
+        Step("network", lambda: [*_atlas_files(),
                                  *code_files("network", "network_measures", "network_export", "atlas", "tables")],
              _network, "network of the embedded atlas: GEXF, GraphML, CSV and summary.json in build/network/"),
         *(_notebook_step(nb) for nb in research_notebooks()),
