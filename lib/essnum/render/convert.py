@@ -1,16 +1,20 @@
 """Pandoc (from the pypandoc-binary wheel) with the Lua filters, then Typst (in process) for the PDF.
 
-The markdown is read once into pandoc's JSON AST (:func:`to_ast`): cross-references numbered, citations
-resolved by citeproc against the CSL-JSON bibliography, French typography. Both writers start from that
-AST (:func:`to_typst`, :func:`to_html`) with the filters of their format: source lines and what Quarto
-would otherwise do (figures with alt text, table floats, callouts, cross-references as Typst references
-or HTML links). Citeproc, the costly step, thus runs once per document, not once per output.
+Pandoc runs as one long-lived process per Python process (``pandoc lua convert_server.lua``,
+:class:`PandocServer`): for each document it reads the markdown once — cross-references numbered, citations
+resolved by citeproc against the CSL-JSON bibliography, French typography — then writes the Typst source and
+the self-contained HTML page, each with the filters of its format (source lines, and what Quarto would
+otherwise do: figures with alt text, table floats, callouts, cross-references as Typst references or HTML
+links). A batch of briefs thus pays pandoc's start and its Lua modules once, and citeproc once per document.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import re
 import subprocess
+import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +22,7 @@ from pathlib import Path
 from ..paths import package_file
 from .qmd import RenderError
 
-#: Lua filters of the built-in path. Reading into the AST: prepare.lua runs before citeproc (numbering,
+#: Lua filters of the built-in path. Reading: prepare.lua runs before citeproc (numbering,
 #: cross-references), french.lua after; each writer then runs the format-specific ones.
 BEFORE_CITEPROC = ("prepare.lua",)
 AFTER_CITEPROC = ("french.lua",)
@@ -40,42 +44,70 @@ def filter_file(name: str) -> Path:
     return package_file("render", "filters", name)
 
 
-def _filters(names: tuple[str, ...]) -> list[str]:
-    return [arg for name in names for arg in ("--lua-filter", str(filter_file(name)))]
+class PandocServer:
+    """A ``pandoc lua`` process converting documents one request at a time (thread-safe); restarted if it
+    died. Its stderr goes to a temporary file, quoted when the process fails."""
+
+    def __init__(self):
+        self._process, self._stderr, self._lock = None, None, threading.Lock()
+
+    def _start(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            self._stderr = tempfile.TemporaryFile()
+            self._process = subprocess.Popen([pandoc_path(), "lua", str(filter_file("convert_server.lua"))],
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                                             text=True, encoding="utf-8")
+        return self._process
+
+    def _died(self) -> str:
+        self._process.wait()
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace").strip() or f"exit status {self._process.returncode}"
+
+    def request(self, payload: dict) -> dict:
+        with self._lock:
+            process = self._start()
+            try:
+                process.stdin.write(json.dumps(payload, ensure_ascii=False) + "\n")
+                process.stdin.flush()
+                answer = process.stdout.readline()
+            except BrokenPipeError:
+                answer = ""
+            if not answer:
+                raise RenderError(f"pandoc stopped: {self._died()}")
+            return json.loads(answer)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                self._process.stdin.close()
+                self._process.wait()
+            self._process = None
 
 
-def pandoc(source: str, source_format: str, to: str, work_dir: Path, extra: list[str] = ()) -> str:
-    """Convert ``source`` to ``to`` in ``work_dir``; pandoc warnings (e.g. unresolved citations) are errors."""
-    command = [pandoc_path(), "--from", source_format, "--to", to, "--wrap", "none", "--resource-path", str(work_dir),
-               *extra]
-    completed = subprocess.run(command, input=source, capture_output=True, text=True, cwd=work_dir)
-    if completed.returncode != 0:
-        raise RenderError(f"pandoc failed ({to}): {completed.stderr.strip()}")
-    warnings = [line for line in completed.stderr.splitlines() if line.strip()]
-    if warnings:
-        raise RenderError(f"pandoc warned ({to}): " + " | ".join(warnings))
-    return completed.stdout
+@lru_cache(maxsize=1)
+def pandoc_server() -> PandocServer:
+    """The process's pandoc server (closed at exit)."""
+    server = PandocServer()
+    atexit.register(server.close)
+    return server
 
 
-def to_ast(markdown: str, work_dir: Path, bibliography: Path | None) -> str:
-    """Pandoc's JSON AST of ``markdown``, cross-references numbered, citations resolved, typography French."""
-    citeproc = ["--citeproc", "--bibliography", str(bibliography)] if bibliography is not None else []
-    return pandoc(markdown, "markdown", "json", work_dir,
-                  [*_filters(BEFORE_CITEPROC), *citeproc, *_filters(AFTER_CITEPROC)])
-
-
-def to_typst(ast: str, work_dir: Path) -> str:
-    """A complete Typst document: brief template, title block from the front matter, body. Citations are
-    already resolved (``-citations``: written as their text, not as Typst ``#cite``)."""
-    return pandoc(ast, "json", "typst-citations", work_dir,
-                  ["--standalone", "--template", str(template_file("offline.typ")), *_filters(WRITER_FILTERS)])
-
-
-def to_html(ast: str, work_dir: Path) -> str:
-    """A self-contained HTML page (figures and CSS embedded)."""
-    return pandoc(ast, "json", "html5", work_dir,
-                  ["--standalone", "--embed-resources", "--css", str(template_file("brief.css")),
-                   *_filters(WRITER_FILTERS)])
+def convert(markdown: Path, work_dir: Path, bibliography: Path | None, typst: Path, html: Path) -> None:
+    """Write the Typst source (brief template, title block from the front matter, citations as text) and the
+    HTML page (figures and stylesheet embedded) of ``markdown``, its relative paths read from ``work_dir``.
+    A pandoc warning (e.g. an unresolved citation) is an error."""
+    answer = pandoc_server().request({
+        "markdown": str(markdown), "work_dir": str(work_dir),
+        "bibliography": str(bibliography) if bibliography is not None else None,
+        "before_citeproc": [str(filter_file(name)) for name in BEFORE_CITEPROC],
+        "after_citeproc": [str(filter_file(name)) for name in AFTER_CITEPROC],
+        "writer_filters": [str(filter_file(name)) for name in WRITER_FILTERS],
+        "typst": str(typst), "typst_template": str(template_file("offline.typ")),
+        "html": str(html), "css": str(template_file("brief.css")),
+    })
+    if "error" in answer:
+        raise RenderError(f"pandoc failed on {markdown}: {answer['error']}")
 
 
 @lru_cache(maxsize=1)

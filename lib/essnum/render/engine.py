@@ -1,7 +1,7 @@
 """``render_brief``: a ``.qmd`` brief to PDF and HTML with the built-in path, cached.
 
-parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → pandoc's AST, read once
-(citeproc, Lua filters) → Typst and HTML writers → Typst in process (convert). The result is cached under
+parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → the process's pandoc server:
+markdown read once (citeproc, Lua filters), Typst and HTML written → Typst in process (convert). The result is cached under
 ``build/render/``: the key covers the brief source, its parameters, embedded notebooks, the bibliography,
 the data files and the essnum code its cells imported (which together determine its facts), the
 renderer, templates and filters;
@@ -17,7 +17,6 @@ import json
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -247,22 +246,16 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
         work.mkdir(parents=True, exist_ok=True)
         assembled = assemble(document, executed, work / f"{name}_files", f"{name}_files", echo=echo,
                              extra_meta=extra_meta)
-        (work / f"{name}.md").write_text(assembled.markdown, encoding="utf-8")
-
-        ast = convert.to_ast(assembled.markdown, work, bib)  # citeproc once for both outputs
-        with ThreadPoolExecutor(max_workers=2) as pool:  # the two writers in parallel
-            typst_source = pool.submit(convert.to_typst, ast, work)
-            html_text = pool.submit(convert.to_html, ast, work)
-            typst_file = work / f"{name}.typ"
-            typst_file.write_text(typst_source.result(), encoding="utf-8")
-            pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))
-            html_text = html_text.result()
+        markdown, typst_file, html_file = work / f"{name}.md", work / f"{name}.typ", work / f"{name}.html"
+        markdown.write_text(assembled.markdown, encoding="utf-8")
+        convert.convert(markdown, work, bib, typst_file, html_file)  # citeproc once for both outputs
+        pdf_bytes = convert.compile_pdf(typst_file, timestamp(document))
 
         pdf, html = (out_dir / f"{name}.pdf").resolve(), (out_dir / f"{name}.html").resolve()
         with atomic_write(pdf, "wb") as handle:
             handle.write(pdf_bytes)
-        with atomic_write(html, "w") as handle:
-            handle.write(html_text)
+        with atomic_write(html, "wb") as handle:
+            handle.write(html_file.read_bytes())
         answers, over_limit = export_consultation(path, out_dir, texts.__getitem__)
         result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
                               seconds=time.perf_counter() - started, cached=False, facts=facts_used,
