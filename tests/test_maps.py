@@ -259,3 +259,12 @@ def test_sources_declared_on_the_table_are_printed_too(values, departements):
     table.attrs["sources"] = ["naturalearth-countries"]  # any declared dataset behind the values
     drawn = maps.france_map(table, "density", departements, **LABELS)
     assert attribution("naturalearth-countries") in drawn.texts
+
+
+def test_recorded_texts_are_every_text_of_the_figure_in_findobj_order(france, values, departements):
+    nuts0 = reference.nuts(0, "EPSG:3035", "60M")
+    europe = maps.europe_map(_table(nuts0["nuts_id"], [1.0] * len(nuts0)), "density", nuts0,
+                             context=reference.countries(), geometry_code="nuts_id", **LABELS)
+    for drawn in (france, europe, maps.region_map(values, "density", departements, "04", **LABELS)):
+        every = tuple(t.get_text() for t in drawn.figure.findobj(matplotlib.text.Text) if t.get_text())
+        assert drawn.texts == every

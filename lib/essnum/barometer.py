@@ -256,10 +256,16 @@ def national_fact(name: str):
     return fact(_key(NATIONAL, name))
 
 
-def has_fact(code, name: str) -> bool:
-    """Whether the région has the fact ``name`` (no rank without organisation, no distance without support)."""
+def fact_names(code) -> list[str]:
+    """The facts the région has, in :data:`REGION_FACTS` order (no rank without organisation, no distance
+    without support)."""
     code = region_code(code)
-    return _key(code, name) in {item.key for item in _region_facts(code, [])}
+    keys = {item.key for item in _region_facts(code, [])}
+    return [name for name in REGION_FACTS if _key(code, name) in keys]
+
+
+def has_fact(code, name: str) -> bool:
+    return name in fact_names(code)
 
 
 # --------------------------------------------------------------------------- sentences
@@ -374,7 +380,7 @@ def facts_table(code) -> pd.DataFrame:
     """Every ``barometre.<code>.…`` fact the région has (:data:`REGION_FACTS`): its French text and meaning."""
     import pandas as pd
 
-    keys = [_key(region_code(code), name) for name in REGION_FACTS if has_fact(code, name)]
+    keys = [_key(region_code(code), name) for name in fact_names(code)]
     return pd.DataFrame({"Chiffre": [fact(key) for key in keys], "Signification": [get(key).label for key in keys]})
 
 

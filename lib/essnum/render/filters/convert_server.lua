@@ -57,17 +57,22 @@ local function run_filters(doc, files, format)
   return doc
 end
 
--- Images of the HTML page as data URIs, read relative to the work directory (as --resource-path did).
+-- Images of the HTML page as data URIs, read relative to the work directory (as --resource-path did). The
+-- writer sees short placeholders (`essnum-embedded-image-N`), replaced in its output: escaping a data URI of
+-- hundreds of kilobytes in the writer would cost more than the rest of the page.
 local function embed_images(doc)
-  return doc:walk({
+  local uris = {}
+  doc = doc:walk({
     Image = function(img)
       if img.src:match("^data:") or img.src:match("^%a+://") then return nil end
       local mime = MIME[(img.src:match("%.(%w+)$") or ""):lower()]
       if not mime then error("cannot embed " .. img.src .. " in the HTML page: unknown image type", 0) end
-      img.src = pandoc.mediabag.make_data_uri(mime, read_file(img.src, "rb"))
+      uris[#uris + 1] = pandoc.mediabag.make_data_uri(mime, read_file(img.src, "rb"))
+      img.src = "essnum-embedded-image-" .. #uris
       return img
     end,
   })
+  return doc, uris
 end
 
 local function warnings_since(count)
@@ -94,10 +99,13 @@ local function convert(request)
   write_file(request.typst, pandoc.write(typst, "typst-citations",
     { template = template(request.typst_template), wrap_text = "wrap-none" }))
 
-  local html = embed_images(run_filters(doc, request.writer_filters, "html5"))
+  local html, uris = embed_images(run_filters(doc, request.writer_filters, "html5"))
   local style = '<style type="text/css">\n' .. read_file(request.css) .. "</style>"
-  write_file(request.html, pandoc.write(html, "html5",
-    { template = template("html5"), wrap_text = "wrap-none", variables = { ["header-includes"] = style, ["document-css"] = false } }))
+  local page = pandoc.write(html, "html5", { template = template("html5"), wrap_text = "wrap-none",
+    variables = { ["header-includes"] = style, ["document-css"] = false } })
+  write_file(request.html, (page:gsub('src="essnum%-embedded%-image%-(%d+)"', function(n)
+    return 'src="' .. uris[tonumber(n)] .. '"'
+  end)))
 end
 
 for line in io.lines() do
