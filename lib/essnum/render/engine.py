@@ -100,7 +100,7 @@ def _slug(params: dict) -> str:
 #: brief's cells imported it, so editing, say, the network module does not re-render a brief that never uses it.
 RENDERER_CODE = ("render", "facts", "config", "paths", "build")
 
-#: Run after a document's cells, in one execution: the facts it used, their French text, the essnum files imported.
+#: Run after a document's cells (the epilogue of its execution): the facts it used, their French text, the essnum files imported.
 KERNEL_REPORT = """
 import json as __j, sys as __s
 from essnum.facts import fact as __f, used as __u
@@ -231,8 +231,8 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
     own_session = session is None
     session = session or KernelSession(cwd=path.parent)
     try:
-        executed = execute_document(document, session, params)
-        report = _printed_json(session.run(KERNEL_REPORT))
+        executed = execute_document(document, session, params, epilogue=KERNEL_REPORT)
+        report = _printed_json(executed.epilogue)
         facts_used, texts = report["facts"], report["texts"]
         code_used = sorted({_relative(f) for f in report["modules"]})
     finally:

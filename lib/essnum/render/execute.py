@@ -8,17 +8,13 @@ parameterised renders (issue 7) shares one session, so imports and loaded data a
 from __future__ import annotations
 
 import ast
-import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import decision
 from .qmd import Cell, Document, Markdown, RenderError
-
-INLINE_MARK = "__essnum_inline__:"
 
 #: Matplotlib backend of the kernel: figures drawn by a cell become PNG outputs, and matplotlib is only
 #: imported by the briefs that draw (the inline backend activates itself when matplotlib loads it).
@@ -28,27 +24,6 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: would import matplotlib in every kernel, drawing or not).
 INLINE_OPTIONS = ["--InlineBackend.figure_formats=png",
                   "--InlineBackend.rc={{'figure.dpi': {dpi}, 'savefig.dpi': {dpi}, 'figure.figsize': [6.4, 3.6]}}"]
-
-#: Run at the start of every document: facts usage reset, working directory set.
-SETUP = """
-import json as __essnum_json
-import os as __essnum_os
-__essnum_os.chdir({cwd!r})
-from essnum.facts import reset_used as __essnum_reset_used
-__essnum_reset_used()
-
-def __essnum_inline(thunks):
-    values = []
-    for thunk in thunks:
-        try:
-            value = thunk()
-        except Exception as error:
-            values.append({{"error": f"{{type(error).__name__}}: {{error}}"}})
-            continue
-        values.append({{"text": value if isinstance(value, str) else str(value)}})
-    print({mark!r} + __essnum_json.dumps(values))
-"""
-
 
 class KernelSession:
     """One kernel kept alive across cells and documents (``with KernelSession() as s: s.run(code)``).
@@ -81,13 +56,15 @@ class KernelSession:
             self._client = client
         return self
 
-    def run(self, code: str) -> list[dict]:
-        """Execute ``code``; return its outputs (nbformat dicts). Errors raise CellExecutionError."""
+    def run(self, code: str, timeout: float | None = None) -> list[dict]:
+        """Execute ``code`` (within ``timeout`` seconds, default ``build.cell_timeout``); return its outputs
+        (nbformat dicts). Errors raise CellExecutionError."""
         import nbformat
 
         self.start()
         cell = nbformat.v4.new_code_cell(code)
         self._notebook.cells = [cell]
+        self._client.timeout = timeout or decision("build.cell_timeout")
         self._client.execute_cell(cell, 0)
         return list(cell.outputs)
 
@@ -105,10 +82,12 @@ class KernelSession:
 
 @dataclass
 class Executed:
-    """Outputs of a document: per cell (by block index) and per inline expression (by block index)."""
+    """Outputs of a document: per cell (by block index), per inline expression (by block index), and of the
+    ``epilogue`` code run after them."""
 
     cells: dict[int, list[dict]] = field(default_factory=dict)
     inlines: dict[int, list[str]] = field(default_factory=dict)
+    epilogue: list[dict] = field(default_factory=list)
 
 
 def parameter_names(document: Document) -> list[str]:
@@ -137,45 +116,87 @@ def check_parameters(document: Document, params: dict | None) -> dict:
     return {**(document.meta.get("params") or {}), **params}
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+def _steps(document: Document, values: dict, params: dict | None, epilogue: str | None) -> tuple[list[dict], dict]:
+    """The kernel steps of ``document`` (see :func:`essnum.render.kernel.run_document`) and, per step number,
+    what it is: ``("cell", block index)``, ``("inline", block index)``, ``("parameters", line)``, ``("epilogue",)``."""
+    steps, roles = [], {}
 
+    def add(role: tuple, **step) -> None:
+        roles[len(steps)] = role
+        steps.append({"step": len(steps), **step})
 
-def _error_text(error: Exception) -> str:
-    lines = [line for line in ANSI.sub("", str(error)).strip().splitlines() if line.strip()]
-    return lines[-1] if lines else type(error).__name__
-
-
-def execute_document(document: Document, session: KernelSession, params: dict | None = None) -> Executed:
-    """Run every cell (unless ``eval: false``) and inline expression of ``document`` in ``session``."""
-    from nbclient.exceptions import CellExecutionError
-
-    values = check_parameters(document, params)
-    session.run(SETUP.format(cwd=str(document.path.parent.resolve()), mark=INLINE_MARK))
     front_params = document.meta.get("params") or {}
     if front_params:
-        session.run(_assignments({**values, "params": values}))
+        add(("parameters", 1), code=_assignments({**values, "params": values}))
     parameter_cell = document.parameter_cell()
-    executed = Executed()
     for index, block in enumerate(document.blocks):
         if isinstance(block, Cell) and block.options.get("eval", True):
-            try:
-                executed.cells[index] = session.run(block.code)
-            except CellExecutionError as error:
-                raise RenderError(f"cell failed: {_error_text(error)}", document.path, block.line) from None
+            add(("cell", index), code=block.code)
             if block is parameter_cell and params:
-                session.run(_assignments(params))
+                add(("parameters", block.line), code=_assignments(params))
         elif isinstance(block, Markdown) and block.inlines:
-            thunks = ", ".join(f"lambda: ({expr})" for _, expr in block.inlines)
-            try:
-                outputs = session.run(f"__essnum_inline([{thunks}])")
-            except CellExecutionError as error:
-                raise RenderError(f"inline expression does not compile: {_error_text(error)}", document.path,
-                                  block.inlines[0][0]) from None
-            printed = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-            payload = next(line for line in printed.splitlines() if line.startswith(INLINE_MARK))
-            results = json.loads(payload[len(INLINE_MARK):])
-            for (line, expr), result in zip(block.inlines, results, strict=True):
-                if "error" in result:
-                    raise RenderError(f"inline expression `{expr}` failed: {result['error']}", document.path, line)
-            executed.inlines[index] = [r["text"] for r in results]
+            add(("inline", index), inline=[expr for _, expr in block.inlines])
+    if epilogue:
+        add(("epilogue",), code=epilogue)
+    return steps, roles
+
+
+def _split(outputs: list[dict], count: int) -> list[tuple[dict, list[dict]]]:
+    """The outputs of each of the ``count`` steps, after its marker: ``[(marker, outputs), …]``; a ``failed``
+    marker ends a step's outputs (with the error) and the list."""
+    from .kernel import MARK
+
+    lost = RenderError("outputs of the cells were lost (did a cell call clear_output? briefs cannot)")
+    segments: list[tuple[dict, list[dict]]] = []
+    for output in outputs:
+        marker = output.get("data", {}).get(MARK) if output.get("output_type") == "display_data" else None
+        if marker is not None and not marker.get("failed"):
+            segments.append((marker, []))
+        elif not segments:
+            raise lost
+        elif marker is not None:
+            segments[-1] = ({**segments[-1][0], "failed": True}, segments[-1][1])
+        else:
+            segments[-1][1].append(output)
+    complete = bool(segments) and (len(segments) == count or segments[-1][0].get("failed"))
+    if not complete or [m["step"] for m, _ in segments] != list(range(len(segments))):
+        raise lost
+    return segments
+
+
+def _error_text(outputs: list[dict]) -> str:
+    error = next((o for o in outputs if o.get("output_type") == "error"), None)
+    return f"{error['ename']}: {error['evalue']}" if error else "no error output"
+
+
+def execute_document(document: Document, session: KernelSession, params: dict | None = None,
+                     epilogue: str | None = None) -> Executed:
+    """Run every cell (unless ``eval: false``) and inline expression of ``document`` in ``session``, then
+    ``epilogue`` (code whose outputs the caller reads), in one request to the kernel (within
+    ``build.cell_timeout`` per step)."""
+    values = check_parameters(document, params)
+    steps, roles = _steps(document, values, params, epilogue)
+    executed = Executed()
+    if not steps:
+        return executed
+    cwd = str(document.path.parent.resolve())
+    code = (f"from essnum.render.kernel import run_document as __essnum_run_document\n"
+            f"__essnum_run_document({steps!r}, {cwd!r})")
+    outputs = session.run(code, timeout=decision("build.cell_timeout") * len(steps))
+    for marker, step_outputs in _split(outputs, len(steps)):
+        role = roles[marker["step"]]
+        if marker.get("failed"):
+            what = {"cell": "cell failed", "parameters": "parameters failed", "epilogue": "renderer report failed"}
+            line = document.blocks[role[1]].line if role[0] == "cell" else role[1] if role[0] == "parameters" else 1
+            raise RenderError(f"{what[role[0]]}: {_error_text(step_outputs)}", document.path, line)
+        if role[0] == "cell":
+            executed.cells[role[1]] = step_outputs
+        elif role[0] == "epilogue":
+            executed.epilogue = step_outputs
+        elif role[0] == "inline":
+            block = document.blocks[role[1]]
+            for (line, expr), value in zip(block.inlines, marker["values"], strict=True):
+                if "error" in value:
+                    raise RenderError(f"inline expression `{expr}` failed: {value['error']}", document.path, line)
+            executed.inlines[role[1]] = [value["text"] for value in marker["values"]]
     return executed
