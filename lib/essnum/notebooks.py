@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-
-import nbformat
 
 from .config import decision
 from .paths import atomic_write, research_dir
@@ -17,6 +16,16 @@ DETERMINISTIC_ENV = {
     "OMP_NUM_THREADS": "1",
     "MPLBACKEND": "Agg",
 }
+
+def import_nbformat():
+    """``nbformat``, imported on first use. jsonschema, which nbformat imports, compiles IRI grammars at import
+    time when rfc3987-syntax is installed (about 2 s here) for a format checker nbformat never uses: it is
+    kept out, so that commands that never touch a notebook (``essnum build`` with nothing to do) stay fast."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import nbformat
+
+    return nbformat
+
 
 #: Kernel command-line options for batch runs: the kernel's own log shows errors only (its warning that a
 #: loopback TCP kernel is unencrypted would otherwise be printed by every notebook and brief of a build).
@@ -34,6 +43,7 @@ def execute_notebook(path: Path, output: Path | None = None) -> Path:
     ``output`` defaults to ``path`` itself (refreshing its stored outputs). Raises
     ``nbclient.exceptions.CellExecutionError`` naming the failing cell.
     """
+    nbformat = import_nbformat()
     from nbclient import NotebookClient
 
     os.environ.update(DETERMINISTIC_ENV)  # inherited by the kernel process

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,13 +36,10 @@ class KernelSession:
 
     def start(self) -> KernelSession:
         if self._client is None:
-            # jsonschema, imported by nbformat, compiles an IRI grammar at import time when rfc3987-syntax
-            # is installed (seconds on this machine) for a format checker nbformat never uses: skip it here.
-            sys.modules.setdefault("rfc3987_syntax", None)
-            import nbformat
-            from nbclient import NotebookClient
+            from ..notebooks import DETERMINISTIC_ENV, QUIET_KERNEL, import_nbformat
 
-            from ..notebooks import DETERMINISTIC_ENV, QUIET_KERNEL
+            nbformat = import_nbformat()
+            from nbclient import NotebookClient
 
             self._notebook = nbformat.v4.new_notebook()
             dpi = decision("briefs.figure_dpi")
