@@ -63,6 +63,7 @@ def test_html_embeds_the_figure_and_the_stylesheet(server, tmp_path):
     image = re.search(r"<img [^>]*>", page).group(0)
     assert f'src="data:image/png;base64,{base64.b64encode(PNG).decode()}"' in image
     assert 'alt="Une carte en couleurs."' in image
+    assert 'role="img"' in image and 'aria-label="Une carte en couleurs."' in image  # as --embed-resources did
     assert "<link" not in page and "fig.png" not in page
     assert convert.template_file("brief.css").read_text(encoding="utf-8").splitlines()[1] in page
 

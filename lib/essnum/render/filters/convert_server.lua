@@ -69,6 +69,9 @@ local function embed_images(doc)
       if not mime then error("cannot embed " .. img.src .. " in the HTML page: unknown image type", 0) end
       uris[#uris + 1] = pandoc.mediabag.make_data_uri(mime, read_file(img.src, "rb"))
       img.src = "essnum-embedded-image-" .. #uris
+      -- as --embed-resources marks an embedded image: its text alternative as the image's accessible name
+      img.attributes["role"] = "img"
+      img.attributes["aria-label"] = img.attributes["alt"] or pandoc.utils.stringify(img.caption)
       return img
     end,
   })
