@@ -5,17 +5,24 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def project_root() -> Path:
-    """The essnum project directory (``ESSNUM_ROOT``, else the checkout holding this package)."""
-    env = os.environ.get("ESSNUM_ROOT")
+    """The essnum project directory (``ESSNUM_ROOT``, else the project holding the working directory, else
+    the checkout holding this package)."""
+    return _project_root(os.environ.get("ESSNUM_ROOT"), os.getcwd())
+
+
+@lru_cache(maxsize=16)
+def _project_root(env: str | None, cwd: str) -> Path:
+    """Memoised per (``ESSNUM_ROOT``, working directory): a render asks for it hundreds of times."""
     if env:
         return Path(env).resolve()
-    here = Path.cwd().resolve()
+    here = Path(cwd).resolve()
     for candidate in (here, *here.parents):
         if (candidate / "_quarto.yml").is_file() and (candidate / "lib" / "essnum").is_dir():
             return candidate

@@ -47,22 +47,25 @@ local function fix_glued(text)
   return utf8.char(table.unpack(out))
 end
 
+-- One read of each element (reading an element's fields from Lua is what costs here), then plain Lua.
+-- fix_glued never changes the first or the last character of a Str, so the spacing of a Space can be
+-- decided on the Str texts as read.
 function Inlines(inlines)
-  local changed = false
-  for i = 1, #inlines do
+  local n, types, texts = #inlines, {}, {}
+  for i = 1, n do
     local el = inlines[i]
-    if el.t == "Str" then
-      local fixed = fix_glued(el.text)
-      if fixed ~= el.text then inlines[i] = pandoc.Str(fixed); changed = true end
-    end
+    types[i] = el.t
+    if types[i] == "Str" then texts[i] = el.text end
   end
-  for i = 1, #inlines do
-    local el = inlines[i]
-    if el.t == "Space" or el.t == "SoftBreak" then
-      local before, after = inlines[i - 1], inlines[i + 1]
-      if after and after.t == "Str" and needs_space_before(after.text) then
-        inlines[i] = pandoc.Str(NNBSP); changed = true
-      elseif before and before.t == "Str" and ends_with_open_guillemet(before.text) then
+  local changed = false
+  for i = 1, n do
+    local kind = types[i]
+    if kind == "Str" then
+      local fixed = fix_glued(texts[i])
+      if fixed ~= texts[i] then inlines[i] = pandoc.Str(fixed); changed = true end
+    elseif kind == "Space" or kind == "SoftBreak" then
+      local before, after = texts[i - 1], texts[i + 1]  -- nil unless a Str
+      if (after and needs_space_before(after)) or (before and ends_with_open_guillemet(before)) then
         inlines[i] = pandoc.Str(NNBSP); changed = true
       end
     end
