@@ -88,3 +88,15 @@ def test_a_document_without_code_needs_no_kernel(tmp_path):
     idle = KernelSession(cwd=tmp_path)
     assert execute_document(document(tmp_path, "Texte seul.\n"), idle).cells == {}
     assert idle._client is None  # never started
+
+
+def test_running_cells_does_not_import_the_iri_grammar(tmp_path):
+    """rfc3987-syntax compiles its grammars with lark at import (about 1 s): kept out of every render."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom essnum.render import KernelSession\n"
+            "with KernelSession() as session:\n    session.run('1')\n"
+            "print(sorted(m for m in ('lark', 'rfc3987_syntax', 'nbformat') if sys.modules.get(m)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert done.stdout.split("\n")[-2] == "['nbformat']"

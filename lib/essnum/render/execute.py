@@ -38,10 +38,10 @@ class KernelSession:
         if self._client is None:
             from ..notebooks import DETERMINISTIC_ENV, QUIET_KERNEL, import_nbformat
 
-            nbformat = import_nbformat()
+            self._nbformat = import_nbformat()
             from nbclient import NotebookClient
 
-            self._notebook = nbformat.v4.new_notebook()
+            self._notebook = self._nbformat.v4.new_notebook()
             dpi = decision("briefs.figure_dpi")
             client = NotebookClient(self._notebook, timeout=decision("build.cell_timeout"), kernel_name=self.kernel_name,
                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(self.cwd)}},
@@ -55,10 +55,8 @@ class KernelSession:
     def run(self, code: str, timeout: float | None = None) -> list[dict]:
         """Execute ``code`` (within ``timeout`` seconds, default ``build.cell_timeout``); return its outputs
         (nbformat dicts). Errors raise CellExecutionError."""
-        import nbformat
-
         self.start()
-        cell = nbformat.v4.new_code_cell(code)
+        cell = self._nbformat.v4.new_code_cell(code)
         self._notebook.cells = [cell]
         self._client.timeout = timeout or decision("build.cell_timeout")
         self._client.execute_cell(cell, 0)
