@@ -93,3 +93,28 @@ def test_convert_raises_a_render_error_naming_the_document(tmp_path):
     with pytest.raises(RenderError, match=r"cite\.md.*citation inconnue not found"):
         convert.convert(source, tmp_path, data_dir() / "evidence" / "bibliography.json", tmp_path / "c.typ",
                         tmp_path / "c.html")
+
+
+def test_the_pool_starts_a_server_per_concurrent_conversion_only(tmp_path):
+    import threading
+
+    pool = convert.PandocServers()
+    try:
+        for _ in range(3):  # one after the other: one server
+            with pool.server():
+                pass
+        assert len(pool) == 1
+        both_busy = threading.Barrier(2)
+
+        def hold():
+            with pool.server():
+                both_busy.wait(timeout=10)
+
+        threads = [threading.Thread(target=hold) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(pool) == 2
+    finally:
+        pool.close()

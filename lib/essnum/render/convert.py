@@ -1,11 +1,12 @@
 """Pandoc (from the pypandoc-binary wheel) with the Lua filters, then Typst (in process) for the PDF.
 
-Pandoc runs as one long-lived process per Python process (``pandoc lua convert_server.lua``,
-:class:`PandocServer`): for each document it reads the markdown once — cross-references numbered, citations
-resolved by citeproc against the CSL-JSON bibliography, French typography — then writes the Typst source and
-the self-contained HTML page, each with the filters of its format (source lines, and what Quarto would
-otherwise do: figures with alt text, table floats, callouts, cross-references as Typst references or HTML
-links). A batch of briefs thus pays pandoc's start and its Lua modules once, and citeproc once per document.
+Pandoc runs as long-lived processes (``pandoc lua convert_server.lua``, :class:`PandocServer`), as many
+as conversions ran at the same time (:class:`PandocServers`). For each document one of them reads the
+markdown once — cross-references numbered, citations resolved by citeproc against the CSL-JSON
+bibliography, French typography — then writes the Typst source and the self-contained HTML page, each with
+the filters of its format (source lines, and what Quarto would otherwise do: figures with alt text, table
+floats, callouts, cross-references as Typst references or HTML links). A batch of briefs thus pays
+pandoc's start and its Lua modules once per server, and citeproc once per document.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,19 +88,49 @@ class PandocServer:
             self._process = None
 
 
+class PandocServers:
+    """The process's pandoc servers: a conversion takes an idle one, or starts one when all are busy (so there
+    are as many as conversions ever ran at once: two in a barometer batch, one otherwise), and gives it back."""
+
+    def __init__(self):
+        self._idle: list[PandocServer] = []
+        self._all: list[PandocServer] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def server(self) -> Iterator[PandocServer]:
+        with self._lock:
+            if not self._idle:
+                self._all.append(PandocServer())
+                self._idle.append(self._all[-1])
+            server = self._idle.pop()
+        try:
+            yield server
+        finally:
+            with self._lock:
+                self._idle.append(server)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def close(self) -> None:
+        for server in self._all:
+            server.close()
+
+
 @lru_cache(maxsize=1)
-def pandoc_server() -> PandocServer:
-    """The process's pandoc server (closed at exit)."""
-    server = PandocServer()
-    atexit.register(server.close)
-    return server
+def pandoc_servers() -> PandocServers:
+    """The process's pandoc servers (closed at exit)."""
+    servers = PandocServers()
+    atexit.register(servers.close)
+    return servers
 
 
 def convert(markdown: Path, work_dir: Path, bibliography: Path | None, typst: Path, html: Path) -> None:
     """Write the Typst source (brief template, title block from the front matter, citations as text) and the
     HTML page (figures and stylesheet embedded) of ``markdown``, its relative paths read from ``work_dir``.
     A pandoc warning (e.g. an unresolved citation) is an error."""
-    answer = pandoc_server().request({
+    request = {
         "markdown": str(markdown), "work_dir": str(work_dir),
         "bibliography": str(bibliography) if bibliography is not None else None,
         "before_citeproc": [str(filter_file(name)) for name in BEFORE_CITEPROC],
@@ -105,7 +138,9 @@ def convert(markdown: Path, work_dir: Path, bibliography: Path | None, typst: Pa
         "writer_filters": [str(filter_file(name)) for name in WRITER_FILTERS],
         "typst": str(typst), "typst_template": str(template_file("offline.typ")),
         "html": str(html), "css": str(template_file("brief.css")),
-    })
+    }
+    with pandoc_servers().server() as server:
+        answer = server.request(request)
     if "error" in answer:
         raise RenderError(f"pandoc failed on {markdown}: {answer['error']}")
 
