@@ -2,13 +2,15 @@
 
 1. batch: `essnum render barometre --all --force` — the 18 régions in one kernel sharing the loaded data,
    Typst compiled in process, the conversion of one région overlapping the cells of the next;
-   target under 20 s; run ``--batch-runs`` times (default 3), the median compared (the machine is shared);
+   target under 20 s;
 2. naive, side by side, two ways, same template and outputs; target: the batch at least 8 times faster:
    a. a shell loop of parameterised renders, `essnum render briefs/barometre-regional.qmd -P region=CODE`
       (a fresh process and a fresh kernel per région, as papermill run per région does);
    b. stricter: one Python process rendering the régions in turn, each with a fresh kernel (the
-      process's own imports paid once);
-   ``--naive N`` times the first N régions only and extrapolates to 18 (said so in the output);
+      process's own imports paid once, and not counted);
+   The machine is shared and its speed drifts over minutes: the measures are interleaved in ``--rounds``
+   rounds (default 3), each a cold batch then a third of the régions both naive ways; the median batch
+   is compared with the naive totals. ``--naive N`` times the first N régions only and extrapolates to 18;
 3. `essnum build` with nothing changed (the project's own build; built first if needed): target under 3 s.
 
 Prints wall time and peak memory of each, and the load average (the machine may be shared).
@@ -42,13 +44,13 @@ NAIVE = """
 import sys, time
 from pathlib import Path
 from essnum.barometer import folder_name
-from essnum.barometer_batch import region_list, template
+from essnum.barometer_batch import template
 from essnum.render import render_brief
 out = Path(sys.argv[1])
-for code in region_list()[: int(sys.argv[2])]:
+for code in sys.argv[2].split(","):
     started = time.perf_counter()
     render_brief(template(), {"region": code}, out / folder_name(code), force=True)  # its own fresh kernel
-    print(code, round(time.perf_counter() - started, 2), flush=True)
+    print(code, round(time.perf_counter() - started, 3), flush=True)
 """
 
 
@@ -75,7 +77,8 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--naive", type=int, default=18, help="régions rendered the naive way (extrapolated to 18)")
-    parser.add_argument("--batch-runs", type=int, default=3, help="cold batch runs (their median is compared)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of one cold batch then a share of the naive régions (median batch compared)")
     parser.add_argument("--bytecode-cache", type=Path, default=None, help="let Python cache bytecode in this folder")
     args = parser.parse_args()
     if args.bytecode_cache:
@@ -89,8 +92,12 @@ def main() -> None:
 
     build = Path(tempfile.mkdtemp(prefix="essnum-bench-baro-build-"))
     out = Path(tempfile.mkdtemp(prefix="essnum-bench-baro-out-"))
-    runs = []
-    for run in range(args.batch_runs):  # each cold: a new process, kernel and render cache
+    n = max(1, min(args.naive, 18))
+    codes = region_codes()[:n]
+    rounds = max(1, min(args.rounds, n))
+    chunks = [codes[len(codes) * r // rounds: len(codes) * (r + 1) // rounds] for r in range(rounds)]
+    batches, loop, naive, memory = [], 0.0, 0.0, 0.0
+    for run, chunk in enumerate(chunks):  # interleaved, so that a change of the machine's speed hits all three
         seconds, memory, stdout = timed([str(BIN / "essnum"), "render", "barometre", "--all", "--force", "--engine",
                                          "builtin", "--output-dir", str(out / "batch")],
                                         {**ENV, "ESSNUM_BUILD": str(build / f"batch-{run}")})
@@ -98,22 +105,23 @@ def main() -> None:
         pdfs = sorted((out / "batch").glob("*/barometre-regional.pdf"))
         if regions != 18 or len(pdfs) != 18:
             raise SystemExit(f"expected 18 rendered régions and PDFs, got {regions} and {len(pdfs)}:\n{stdout}")
-        runs.append(seconds)
-    batch = statistics.median(runs)
-    print(f"batch, 18 régions in one kernel, cold: {batch:.1f} s, median of {len(runs)} runs "
-          f"({', '.join(f'{r:.1f}' for r in runs)}; target < 20 s); peak memory {memory:.0f} MB")
-
-    n = max(1, min(args.naive, 18))
-    started = time.perf_counter()
-    for code in region_codes()[:n]:
-        timed([str(BIN / "essnum"), "render", "briefs/barometre-regional.qmd", "-P", f"region={code}", "--force",
-               "--engine", "builtin", "--output-dir", str(out / "loop" / code)], {**ENV, "ESSNUM_BUILD": str(build / "loop")})
-    loop = time.perf_counter() - started
-    report("naive a, a shell loop of `essnum render -P region=…`", loop, n, batch)
-
-    naive, memory, stdout = timed([str(BIN / "python"), "-c", NAIVE, str(out / "naive"), str(n)],
+        batches.append(seconds)
+        chunk_loop = 0.0
+        for code in chunk:
+            chunk_loop += timed([str(BIN / "essnum"), "render", "briefs/barometre-regional.qmd", "-P", f"region={code}",
+                                 "--force", "--engine", "builtin", "--output-dir", str(out / "loop" / code)],
+                                {**ENV, "ESSNUM_BUILD": str(build / "loop")})[0]
+        _, memory, stdout = timed([str(BIN / "python"), "-c", NAIVE, str(out / "naive"), ",".join(chunk)],
                                   {**ENV, "ESSNUM_BUILD": str(build / "naive")})
-    report("naive b, one process, a fresh kernel per région", naive, n, batch)
+        chunk_naive = sum(float(line.split()[1]) for line in stdout.splitlines())  # per région: the process's imports excluded
+        loop, naive = loop + chunk_loop, naive + chunk_naive
+        print(f"round {run + 1}: batch {seconds:.1f} s; naive a {chunk_loop / len(chunk):.2f} s and naive b "
+              f"{chunk_naive / len(chunk):.2f} s per région over {len(chunk)} régions; load average {load()}")
+    batch = statistics.median(batches)
+    print(f"batch, 18 régions in one kernel, cold: {batch:.1f} s, median of {len(batches)} runs "
+          f"({', '.join(f'{r:.1f}' for r in batches)}; target < 20 s); peak memory {memory:.0f} MB")
+    report("naive a, a shell loop of `essnum render -P region=…`", loop, n, batch)
+    report("naive b, one process, a fresh kernel per région (its own imports not counted)", naive, n, batch)
     print(f"peak memory of any process so far: {memory:.0f} MB")
 
     essnum_build = [str(BIN / "essnum"), "build"]
