@@ -106,6 +106,8 @@ def render_barometers(regions=None, out_root: Path | None = None, force: bool = 
                 pending = start_render(template(), params, target, session=session, force=force, source=source)
                 in_flight.append((code, started, converter.submit(pending) if callable(pending) else _done(pending)))
                 drain(CONVERSIONS_IN_FLIGHT)
+            if own:
+                session.close()  # the last conversions need no kernel: it shuts down meanwhile
             drain(0)
     finally:
         bar.close()
