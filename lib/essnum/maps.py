@@ -191,7 +191,8 @@ class MapFigure:
     def png(self) -> bytes:
         """The figure as PNG bytes, identical from run to run (fixed size and dpi, no metadata)."""
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=decision("briefs.figure_dpi"), metadata={"Software": None})
+        self.figure.savefig(buffer, format="png", dpi=decision("briefs.figure_dpi"), metadata={"Software": None},
+                            pil_kwargs={"compress_level": _setting("png_compress_level")})
         return buffer.getvalue()
 
     def save(self, path: Path | str) -> Path:
