@@ -17,6 +17,7 @@ DETERMINISTIC_ENV = {
     "MPLBACKEND": "Agg",
 }
 
+
 def import_nbformat():
     """``nbformat``, imported on first use. jsonschema, which nbformat imports, compiles IRI grammars at import
     time when rfc3987-syntax is installed (about 2 s here) for a format checker nbformat never uses: it is

@@ -38,10 +38,10 @@ class KernelSession:
         if self._client is None:
             from ..notebooks import DETERMINISTIC_ENV, QUIET_KERNEL, import_nbformat
 
-            self._nbformat = import_nbformat()
+            nbformat = import_nbformat()
             from nbclient import NotebookClient
 
-            self._notebook = self._nbformat.v4.new_notebook()
+            self._notebook = nbformat.v4.new_notebook()
             dpi = decision("briefs.figure_dpi")
             client = NotebookClient(self._notebook, timeout=decision("build.cell_timeout"), kernel_name=self.kernel_name,
                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(self.cwd)}},
@@ -55,8 +55,10 @@ class KernelSession:
     def run(self, code: str, timeout: float | None = None) -> list[dict]:
         """Execute ``code`` (within ``timeout`` seconds, default ``build.cell_timeout``); return its outputs
         (nbformat dicts). Errors raise CellExecutionError."""
+        from ..notebooks import import_nbformat
+
         self.start()
-        cell = self._nbformat.v4.new_code_cell(code)
+        cell = import_nbformat().v4.new_code_cell(code)
         self._notebook.cells = [cell]
         self._client.timeout = timeout or decision("build.cell_timeout")
         self._client.execute_cell(cell, 0)
@@ -110,28 +112,34 @@ def check_parameters(document: Document, params: dict | None) -> dict:
     return {**(document.meta.get("params") or {}), **params}
 
 
-def _steps(document: Document, values: dict, params: dict | None, epilogue: str | None) -> tuple[list[dict], dict]:
-    """The kernel steps of ``document`` (see :func:`essnum.render.kernel.run_document`) and, per step number,
-    what it is: ``("cell", block index)``, ``("inline", block index)``, ``("parameters", line)``, ``("epilogue",)``."""
-    steps, roles = [], {}
+#: What a failing step is called in the error, by kind of step.
+FAILED = {"cell": "cell failed", "parameters": "parameters failed", "epilogue": "renderer report failed"}
 
-    def add(role: tuple, **step) -> None:
-        roles[len(steps)] = role
+
+def _steps(document: Document, values: dict, params: dict | None,
+           epilogue: str | None) -> tuple[list[dict], list[tuple[str, int | None, int]]]:
+    """The kernel steps of ``document`` (see :func:`essnum.render.kernel.run_document`) and, for each, what it
+    is: ``(kind, block index or None, line of the brief an error names)``, kind being ``cell``, ``inline``,
+    ``parameters`` or ``epilogue``."""
+    steps, roles = [], []
+
+    def add(role: tuple[str, int | None, int], **step) -> None:
+        roles.append(role)
         steps.append({"step": len(steps), **step})
 
     front_params = document.meta.get("params") or {}
     if front_params:
-        add(("parameters", 1), code=_assignments({**values, "params": values}))
+        add(("parameters", None, 1), code=_assignments({**values, "params": values}))
     parameter_cell = document.parameter_cell()
     for index, block in enumerate(document.blocks):
         if isinstance(block, Cell) and block.options.get("eval", True):
-            add(("cell", index), code=block.code)
+            add(("cell", index, block.line), code=block.code)
             if block is parameter_cell and params:
-                add(("parameters", block.line), code=_assignments(params))
+                add(("parameters", None, block.line), code=_assignments(params))
         elif isinstance(block, Markdown) and block.inlines:
-            add(("inline", index), inline=[expr for _, expr in block.inlines])
+            add(("inline", index, block.line), inline=[expr for _, expr in block.inlines])
     if epilogue:
-        add(("epilogue",), code=epilogue)
+        add(("epilogue", None, 1), code=epilogue)
     return steps, roles
 
 
@@ -178,19 +186,17 @@ def execute_document(document: Document, session: KernelSession, params: dict | 
             f"__essnum_run_document({steps!r}, {cwd!r})")
     outputs = session.run(code, timeout=decision("build.cell_timeout") * len(steps))
     for marker, step_outputs in _split(outputs, len(steps)):
-        role = roles[marker["step"]]
+        kind, index, line = roles[marker["step"]]
         if marker.get("failed"):
-            what = {"cell": "cell failed", "parameters": "parameters failed", "epilogue": "renderer report failed"}
-            line = document.blocks[role[1]].line if role[0] == "cell" else role[1] if role[0] == "parameters" else 1
-            raise RenderError(f"{what[role[0]]}: {_error_text(step_outputs)}", document.path, line)
-        if role[0] == "cell":
-            executed.cells[role[1]] = step_outputs
-        elif role[0] == "epilogue":
+            raise RenderError(f"{FAILED[kind]}: {_error_text(step_outputs)}", document.path, line)
+        if kind == "cell":
+            executed.cells[index] = step_outputs
+        elif kind == "epilogue":
             executed.epilogue = step_outputs
-        elif role[0] == "inline":
-            block = document.blocks[role[1]]
+        elif kind == "inline":
+            block = document.blocks[index]
             for (line, expr), value in zip(block.inlines, marker["values"], strict=True):
                 if "error" in value:
                     raise RenderError(f"inline expression `{expr}` failed: {value['error']}", document.path, line)
-            executed.inlines[role[1]] = [value["text"] for value in marker["values"]]
+            executed.inlines[index] = [value["text"] for value in marker["values"]]
     return executed
