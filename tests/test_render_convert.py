@@ -35,14 +35,8 @@ def convert_with(server, tmp_path, markdown: str, name: str = "doc"):
     (tmp_path / "fig.png").write_bytes(PNG)
     source = tmp_path / f"{name}.md"
     source.write_text(markdown, encoding="utf-8")
-    answer = server.request({
-        "markdown": str(source), "work_dir": str(tmp_path), "bibliography": str(data_dir() / "evidence" / "bibliography.json"),
-        "before_citeproc": [str(convert.filter_file(n)) for n in convert.BEFORE_CITEPROC],
-        "after_citeproc": [str(convert.filter_file(n)) for n in convert.AFTER_CITEPROC],
-        "writer_filters": [str(convert.filter_file(n)) for n in convert.WRITER_FILTERS],
-        "typst": str(tmp_path / f"{name}.typ"), "typst_template": str(convert.template_file("offline.typ")),
-        "html": str(tmp_path / f"{name}.html"), "css": str(convert.template_file("brief.css")),
-    })
+    answer = server.request(convert.conversion_request(source, tmp_path, data_dir() / "evidence" / "bibliography.json",
+                                                       tmp_path / f"{name}.typ", tmp_path / f"{name}.html"))
     return answer, tmp_path / f"{name}.typ", tmp_path / f"{name}.html"
 
 

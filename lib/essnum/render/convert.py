@@ -100,10 +100,11 @@ class PandocServers:
     @contextmanager
     def server(self) -> Iterator[PandocServer]:
         with self._lock:
-            if not self._idle:
-                self._all.append(PandocServer())
-                self._idle.append(self._all[-1])
-            server = self._idle.pop()
+            if self._idle:
+                server = self._idle.pop()
+            else:
+                server = PandocServer()
+                self._all.append(server)
         try:
             yield server
         finally:
@@ -126,11 +127,10 @@ def pandoc_servers() -> PandocServers:
     return servers
 
 
-def convert(markdown: Path, work_dir: Path, bibliography: Path | None, typst: Path, html: Path) -> None:
-    """Write the Typst source (brief template, title block from the front matter, citations as text) and the
-    HTML page (figures and stylesheet embedded) of ``markdown``, its relative paths read from ``work_dir``.
-    A pandoc warning (e.g. an unresolved citation) is an error."""
-    request = {
+def conversion_request(markdown: Path, work_dir: Path, bibliography: Path | None, typst: Path, html: Path) -> dict:
+    """What :class:`PandocServer` is asked to convert (see ``convert_server.lua``): the files, the filters
+    of each pass, the templates."""
+    return {
         "markdown": str(markdown), "work_dir": str(work_dir),
         "bibliography": str(bibliography) if bibliography is not None else None,
         "before_citeproc": [str(filter_file(name)) for name in BEFORE_CITEPROC],
@@ -139,8 +139,14 @@ def convert(markdown: Path, work_dir: Path, bibliography: Path | None, typst: Pa
         "typst": str(typst), "typst_template": str(template_file("offline.typ")),
         "html": str(html), "css": str(template_file("brief.css")),
     }
+
+
+def convert(markdown: Path, work_dir: Path, bibliography: Path | None, typst: Path, html: Path) -> None:
+    """Write the Typst source (brief template, title block from the front matter, citations as text) and the
+    HTML page (figures and stylesheet embedded) of ``markdown``, its relative paths read from ``work_dir``.
+    A pandoc warning (e.g. an unresolved citation) is an error."""
     with pandoc_servers().server() as server:
-        answer = server.request(request)
+        answer = server.request(conversion_request(markdown, work_dir, bibliography, typst, html))
     if "error" in answer:
         raise RenderError(f"pandoc failed on {markdown}: {answer['error']}")
 
