@@ -113,7 +113,8 @@ def main() -> None:
                                 {**ENV, "ESSNUM_BUILD": str(build / "loop")})[0]
         _, memory, stdout = timed([str(BIN / "python"), "-c", NAIVE, str(out / "naive"), ",".join(chunk)],
                                   {**ENV, "ESSNUM_BUILD": str(build / "naive")})
-        chunk_naive = sum(float(line.split()[1]) for line in stdout.splitlines())  # per région: the process's imports excluded
+        # the per-région times it printed: the process's own imports excluded
+        chunk_naive = sum(float(line.split()[1]) for line in stdout.splitlines())
         loop, naive = loop + chunk_loop, naive + chunk_naive
         a, b = chunk_loop / len(chunk), chunk_naive / len(chunk)
         print(f"round {run + 1}: batch {seconds:.1f} s; naive a {a:.2f} s and naive b {b:.2f} s per région over "

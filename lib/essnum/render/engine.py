@@ -1,11 +1,11 @@
 """``render_brief``: a ``.qmd`` brief to PDF and HTML with the built-in path, cached.
 
-parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → the process's pandoc server:
-markdown read once (citeproc, Lua filters), Typst and HTML written → Typst in process (convert). The result is cached under
-``build/render/``: the key covers the brief source, its parameters, embedded notebooks, the bibliography,
-the data files and the essnum code its cells imported (which together determine its facts), the
-renderer, templates and filters;
-when nothing changed the outputs are reused as they are.
+parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → a pandoc server of the
+process: markdown read once (citeproc, Lua filters), Typst and HTML written → Typst in process (convert).
+The result is cached under ``build/render/``: the key covers the brief source, its parameters, embedded
+notebooks, the bibliography, the data files and the essnum code its cells imported (which together
+determine its facts), the renderer, templates and filters; when nothing changed the outputs are reused as
+they are.
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def _slug(params: dict) -> str:
 #: brief's cells imported it, so editing, say, the network module does not re-render a brief that never uses it.
 RENDERER_CODE = ("render", "facts", "config", "paths", "build")
 
-#: Run after a document's cells (the epilogue of its execution): the facts it used, their French text, the essnum files imported.
+#: Run after a document's cells (the epilogue of its execution): the facts it used, their French text, the
+#: essnum files imported.
 KERNEL_REPORT = """
 import json as __j, sys as __s
 from essnum.facts import fact as __f, used as __u
