@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from essnum.barometer import region_codes
+from essnum.publish.barometer import region_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -43,9 +43,9 @@ ENV = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "MPLBAC
 NAIVE = """
 import sys, time
 from pathlib import Path
-from essnum.barometer import folder_name
-from essnum.barometer_batch import template
-from essnum.render import render_brief
+from essnum.publish.barometer import folder_name
+from essnum.publish.batch import template
+from essnum.publish.render import render_brief
 out = Path(sys.argv[1])
 for code in sys.argv[2].split(","):
     started = time.perf_counter()

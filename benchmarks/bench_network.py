@@ -1,4 +1,4 @@
-"""Benchmark of the network analysis on synthetic atlases (essnum.synthetic; never quoted in a brief).
+"""Benchmark of the network analysis on synthetic atlases (essnum.data.synthetic; never quoted in a brief).
 
 Prints, for each size, the wall time and the peak resident memory of each step of
 ``essnum.network.NetworkAnalysis`` plus the exports, and checks the targets of issue 3: 1 200
@@ -55,9 +55,9 @@ class PeakMemory:
 
 def measure(n: int) -> dict:
     """Run every step on a synthetic atlas of ``n`` organisations; return seconds and peak GB per step."""
-    from essnum.network import NetworkAnalysis
-    from essnum.network_export import write_exports
-    from essnum.synthetic import synthetic_atlas
+    from essnum.data.synthetic import synthetic_atlas
+    from essnum.network.analysis import NetworkAnalysis
+    from essnum.network.export import write_exports
 
     rows = []
 
@@ -96,9 +96,9 @@ def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
 
 def approximation_errors(n: int = 1200) -> dict:
     """Sampled betweenness and backbone Louvain against their exact versions on ``n`` organisations."""
-    from essnum import network_measures as measures
-    from essnum.network import NetworkAnalysis, backbone, louvain
-    from essnum.synthetic import synthetic_atlas
+    from essnum.data.synthetic import synthetic_atlas
+    from essnum.network import measures
+    from essnum.network.analysis import NetworkAnalysis, backbone, louvain
 
     analysis = NetworkAnalysis(*synthetic_atlas(n, seed=0)).run()
     s = analysis.settings

@@ -32,7 +32,7 @@ def main(argv: list[str]) -> None:
     out = Path(tempfile.mkdtemp(prefix="essnum-bench-out-"))
     os.environ.update(ESSNUM_BUILD=str(build), PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
 
-    from essnum.render import render_briefs
+    from essnum.publish.render import render_briefs
 
     started = time.perf_counter()
     results = render_briefs(briefs, out_dir=out, engine="builtin", progress=False)

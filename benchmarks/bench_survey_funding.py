@@ -1,6 +1,6 @@
 """Benchmark: survey and funding computations on SYNTHETIC inputs (never real respondents or recipients).
 
-1. ``funding.ess_shares`` on a synthetic beneficiary list (default 100 000 rows, 10 programmes) with the
+1. ``ess_shares`` on a synthetic beneficiary list (default 100 000 rows, 10 programmes) with the
    decided number of bootstrap replicates (funding.bootstrap_replicates).
 2. Reading a synthetic questionnaire export of n respondents (default: the 2022 survey's 2 776, scaled by
    --respondents) through its codebook, weighted proportions of every question, and raking on two questions.
@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from essnum import disclosure, funding, survey
+from essnum import survey
 from essnum.config import decision
+from essnum.funding.shares import ess_shares
+from essnum.survey import disclosure
 
 
 def peak_rss_mb() -> float:
@@ -53,7 +55,7 @@ def main() -> None:
 
     start = time.perf_counter()
     data = synthetic_beneficiaries(args.rows)
-    shares = funding.ess_shares(data)
+    shares = ess_shares(data)
     start = phase(f"ess_shares: {args.rows} rows × {decision('funding.bootstrap_replicates')} replicates", start)
     print(shares.loc["Ensemble", ["amount_share", "amount_low", "amount_high"]].round(2).to_dict())
 

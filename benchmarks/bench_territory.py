@@ -22,7 +22,8 @@ import tracemalloc
 import numpy as np
 import shapely
 
-from essnum import reference, territory
+from essnum import territory
+from essnum.data import reference
 
 FAMILIES = ["insertion_circulaire", "education_inclusion", "communs_open_data", "accompagnement", "reseau",
             "acteur_public", "tech", "financeur", "recherche"]

@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from essnum.data.tables import read_table
 from essnum.paths import atlas_dir
-from essnum.tables import read_table
 
 ROWS = 100_000
 

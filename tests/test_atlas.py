@@ -1,4 +1,4 @@
-"""essnum.atlas: the embedded atlas, the import contract for external folders, cross-table checks."""
+"""essnum.data.atlas: the embedded atlas, the import contract for external folders, cross-table checks."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from essnum.atlas import load_atlas, normalised_name
-from essnum.evidence import seeds_dir
+from essnum.data.atlas import load_atlas, normalised_name
+from essnum.data.evidence import seeds_dir
+from essnum.data.tables import load_schema
 from essnum.paths import atlas_dir
-from essnum.tables import load_schema
 
 SEED_NAME = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
 

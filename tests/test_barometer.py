@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from essnum import barometer, facts, territory
+from essnum import territory
 from essnum.cli import main
-from essnum.render import KernelSession
-from essnum.render.lint import prose_digits
+from essnum.publish import barometer, facts
+from essnum.publish.render import KernelSession
+from essnum.publish.render.lint import prose_digits
 
 #: SYNTHETIC atlas rows (never quoted in a brief): two organisations in Auvergne-Rhône-Alpes (Lyon, Grenoble),
 #: one support organisation in Lyon, none anywhere else.
@@ -127,7 +128,7 @@ def test_survey_table_is_national_with_intervals():
 
 
 def test_template_prose_has_no_typed_number():
-    from essnum.barometer_batch import template
+    from essnum.publish.batch import template
 
     assert prose_digits(template()) == []
 
@@ -144,7 +145,7 @@ def pdf_text(pdf) -> str:
 @pytest.fixture(scope="module")
 def two_regions(tmp_path_factory):
     """Auvergne-Rhône-Alpes then La Réunion (overseas), rendered by the batch in one kernel."""
-    from essnum.barometer_batch import render_barometers
+    from essnum.publish.batch import render_barometers
 
     root = tmp_path_factory.mktemp("barometres")
     with pytest.MonkeyPatch.context() as patch:

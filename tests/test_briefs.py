@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from essnum import facts
-from essnum.consultation import export_answers
-from essnum.paths import briefs_dir, data_dir
-from essnum.render import KernelSession, qmd, render_brief
-from essnum.render.assemble import embedded_cell
-from essnum.render.engine import bibliography, check_citations
 from test_render import pdf_text, spaces  # the PDF-reading helpers of the renderer's own tests
+
+from essnum.paths import briefs_dir, data_dir
+from essnum.publish import facts
+from essnum.publish.consultation import export_answers
+from essnum.publish.render import KernelSession, qmd, render_brief
+from essnum.publish.render.assemble import embedded_cell
+from essnum.publish.render.citations import bibliography, check_citations
 
 NATIONAL = briefs_dir() / "accelerer-ess-numerique.qmd"
 CONSULTATION = briefs_dir() / "transition-pathway-reponse.qmd"

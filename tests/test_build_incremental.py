@@ -13,8 +13,8 @@ import pytest
 
 from essnum import build, pipeline
 from essnum.build import Step, run_steps
+from essnum.data.sources import mirror_dir
 from essnum.paths import atomic_write, project_root
-from essnum.sources import mirror_dir
 
 
 def _copy_step(name: str, sources: list[Path], target: Path, runs: list[str]) -> Step:
@@ -103,20 +103,20 @@ def test_interrupted_step_leaves_no_half_file_and_no_stamp(small, tmp_path):
 def project(tmp_path, monkeypatch):
     """A copy of the project's data, barometer template and lock file (code linked, not copied), with the
     barometres step limited to two régions."""
-    from essnum import barometer_batch
+    from essnum.publish import batch
 
     real = project_root()
     root = tmp_path / "project"
     (root / "briefs").mkdir(parents=True)
     shutil.copytree(real / "data", root / "data")
-    shutil.copy(real / "briefs" / barometer_batch.TEMPLATE_NAME, root / "briefs")
+    shutil.copy(real / "briefs" / batch.TEMPLATE_NAME, root / "briefs")
     for name in ("_quarto.yml", "requirements.lock"):
         shutil.copy(real / name, root / name)
     (root / "lib").symlink_to(real / "lib")
     monkeypatch.setenv("ESSNUM_MIRROR", str(mirror_dir()))
     monkeypatch.setenv("ESSNUM_ROOT", str(root))
     monkeypatch.delenv("ESSNUM_BUILD", raising=False)
-    monkeypatch.setattr(barometer_batch, "region_list", lambda regions=None, all_regions=False: ["84", "04"])
+    monkeypatch.setattr(batch, "region_list", lambda regions=None, all_regions=False: ["84", "04"])
     step = next(s for s in pipeline.steps() if s.name == "barometres")
     return root, step
 
@@ -127,7 +127,7 @@ def _pdfs(root: Path) -> dict[str, Path]:
 
 @pytest.mark.slow
 def test_barometres_step_is_incremental_and_atomic(project, monkeypatch):
-    from essnum.render import engine
+    from essnum.publish.render import engine
 
     root, step = project
     # 1. Interrupted while writing the second région's PDF: nothing half-written, no stamp.

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from essnum.cli import main
 from essnum.config import decision
-from essnum.consultation import ConsultationError, answers, check_lengths, export_answers
+from essnum.publish.consultation import ConsultationError, answers, check_lengths, export_answers
 
 FACTS = {"rs2022.maturity.experienced": "22\u202f%", "rs2022.sample_size": "2\u202f776"}
 
@@ -23,7 +23,7 @@ bibliography: bib.json
 
 ```{python}
 #| echo: false
-from essnum.facts import fact
+from essnum.publish.facts import fact
 ```
 
 # Transition verte
@@ -123,7 +123,7 @@ def test_limit_defaults_to_the_decision(brief: Path) -> None:
 
 
 def test_cli_exits_non_zero_naming_the_question(brief: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("essnum.consultation._default_fact", lambda: FACTS.__getitem__)
+    monkeypatch.setattr("essnum.publish.consultation._default_fact", lambda: FACTS.__getitem__)
     result = CliRunner().invoke(main, ["consultation", str(brief), "--out", str(tmp_path / "o"), "--max-chars", "25"])
     assert result.exit_code == 1
     assert "q-1-1" in result.output and "TOO LONG" in result.output
@@ -158,7 +158,7 @@ def test_duplicate_or_missing_question_ids_are_errors(brief: Path) -> None:
 
 
 def test_answers_go_beside_the_rendered_pdf_by_default() -> None:
-    from essnum.consultation import default_out_dir
     from essnum.paths import briefs_dir, output_dir
+    from essnum.publish.consultation import default_out_dir
 
     assert default_out_dir(briefs_dir() / "reponse.qmd") == output_dir() / "briefs" / "reponse-reponses"

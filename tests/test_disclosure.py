@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from essnum.disclosure import PUBLISHED, feasible_ranges, suppress, with_margins
+from essnum.survey.disclosure import PUBLISHED, feasible_ranges, suppress, with_margins
 
 
 def _table(rows):

@@ -9,8 +9,8 @@ import subprocess
 import pypandoc
 import pytest
 
-from essnum import evidence
-from essnum.tables import read_table
+from essnum.data import evidence
+from essnum.data.tables import read_table
 
 # Back-test of the transcription: every figure issue 2 lists, with the value it states.
 # id → (value, value_max, comparator)

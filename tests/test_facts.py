@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from essnum import evidence, facts
+from essnum import french
+from essnum.data import evidence
+from essnum.publish import facts
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -38,14 +40,17 @@ NNBSP, NBSP = "\u202f", "\u00a0"
     ],
 )
 def test_french_text(value, unit, comparator, value_max, decimals, expected):
-    assert facts.french_text(value, unit, comparator, value_max, decimals) == expected
+    assert french.french_text(value, unit, comparator, value_max, decimals) == expected
 
 
 def test_unknown_comparator_and_missing_value_are_refused():
-    with pytest.raises(facts.FactError, match="unknown comparator"):
-        facts.french_text(3, "", "≈")
-    with pytest.raises(facts.FactError, match="missing value"):
-        facts.french_number(float("nan"))
+    with pytest.raises(french.NumberFormatError, match="unknown comparator"):
+        french.french_text(3, "", "≈")
+    with pytest.raises(french.NumberFormatError, match="missing value"):
+        french.french_number(float("nan"))
+    missing = facts.Fact(key="essai.manquant", value=float("nan"), unit="", label="", source="", method="")
+    with pytest.raises(facts.FactError, match="essai.manquant.*missing value"):
+        missing.text
 
 
 def test_every_evidence_figure_is_a_fact_with_its_value_and_source():
@@ -181,9 +186,9 @@ def test_sources_appendix_lists_the_facts_of_the_brief_with_their_sources(tmp_pa
 
 
 def test_network_and_territory_facts_wrap_their_analyses():
-    from essnum.atlas import load_atlas
-    from essnum.network import analyse_atlas
-    from essnum.territory import place
+    from essnum.data.atlas import load_atlas
+    from essnum.network.analysis import analyse_atlas
+    from essnum.territory.placement import place
 
     analysis = analyse_atlas()
     assert facts.get("network.organisations").value == analysis.n_org

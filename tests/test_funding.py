@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from essnum.funding import ALL_PROGRAMMES, classify, ess_shares, legal_categories, read_beneficiaries
+from essnum.funding.shares import ALL_PROGRAMMES, classify, ess_shares, legal_categories, read_beneficiaries
 
 FIXTURES = Path(__file__).parent / "fixtures" / "funding"
 

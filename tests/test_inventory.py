@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from essnum.atlas import load_atlas
-from essnum.inventory import UNCLASSIFIED, families_chart, links_by_kind, organisations_by_family
+from essnum.data.atlas import load_atlas
+from essnum.network.inventory import UNCLASSIFIED, families_chart, links_by_kind, organisations_by_family
 
 # Synthetic atlas (tests only): three made-up organisations, one without a family.
 SYNTHETIC_ORGANISATIONS = """id,name,country,family

@@ -7,9 +7,10 @@ import matplotlib.text
 import pandas as pd
 import pytest
 
-from essnum import maps, reference
 from essnum.config import decision
-from essnum.sources import attribution
+from essnum.data import reference
+from essnum.data.sources import attribution
+from essnum.territory import maps
 
 DROM = {"971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion", "976": "Mayotte"}
 LABELS = {"title": "Organisations de l'atlas", "unit": "organisations pour 100 000 habitants",

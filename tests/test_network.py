@@ -1,4 +1,4 @@
-"""essnum.network on atlases whose answers are known by hand, on bad inputs, and for determinism."""
+"""essnum.network.analysis on atlases whose answers are known by hand, on bad inputs, and for determinism."""
 
 import json
 from fractions import Fraction
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from essnum.network import NetworkAnalysis, NetworkSettings, name_keys
-from essnum.network_export import write_exports
-from essnum.synthetic import synthetic_atlas
+from essnum.data.synthetic import synthetic_atlas
+from essnum.network.analysis import NetworkAnalysis, NetworkSettings, name_keys
+from essnum.network.export import write_exports
 
 
 def organisations(rows):

@@ -1,11 +1,11 @@
-"""The vectorised measures of essnum.network_measures against networkx and against values counted by hand."""
+"""The vectorised measures of essnum.network.measures against networkx and against values counted by hand."""
 
 import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from essnum import network_measures as m
+from essnum.network import measures as m
 
 
 def _weighted_random_graph(seed: int = 3) -> tuple[nx.Graph, sp.csr_matrix]:

@@ -1,11 +1,11 @@
-"""essnum.reference: real boundaries and populations (from the local mirror) with stable string codes."""
+"""essnum.data.reference: real boundaries and populations (from the local mirror) with stable string codes."""
 
 from __future__ import annotations
 
 import pytest
 
-from essnum import reference
-from essnum.sources import mirror_dir
+from essnum.data import reference
+from essnum.data.sources import mirror_dir
 
 pytestmark = pytest.mark.skipif(not (mirror_dir() / "insee-population" / "donnees_communes.csv").is_file(),
                                 reason="no local mirror of the reference data")

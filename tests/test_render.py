@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from essnum import facts
-from essnum.render import KernelSession, RenderError, render_brief
+from essnum.publish import facts
+from essnum.publish.render import KernelSession, RenderError, render_brief
 
 FIXTURES = Path(__file__).parent / "fixtures" / "briefs"
 
@@ -143,9 +143,9 @@ def test_the_cache_depends_only_on_the_essnum_code_the_brief_used(rendered, work
 
     root, _ = workspace
     record = json.loads((root / "build" / "render" / "essai" / "cache.json").read_text(encoding="utf-8"))
-    assert "lib/essnum/facts.py" in record["code"] and "lib/essnum/evidence.py" in record["code"]
-    assert "lib/essnum/network.py" not in record["code"]
+    assert "lib/essnum/publish/facts.py" in record["code"] and "lib/essnum/data/evidence.py" in record["code"]
+    assert "lib/essnum/network/analysis.py" not in record["code"]
     hashed = set(record["files"])
-    assert "lib/essnum/render/engine.py" in hashed and "lib/essnum/evidence.py" in hashed
-    assert "lib/essnum/network.py" not in hashed
+    assert "lib/essnum/publish/render/engine.py" in hashed and "lib/essnum/data/evidence.py" in hashed
+    assert "lib/essnum/network/analysis.py" not in hashed
     assert "data/evidence/figures.csv" in hashed

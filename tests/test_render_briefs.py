@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from essnum import facts
 from essnum.paths import briefs_dir
-from essnum.render import render_briefs
+from essnum.publish import facts
+from essnum.publish.render import render_briefs
 
 pytestmark = pytest.mark.slow
 

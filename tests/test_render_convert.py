@@ -9,7 +9,7 @@ import re
 import pytest
 
 from essnum.paths import data_dir
-from essnum.render import RenderError, convert
+from essnum.publish.render import RenderError, convert
 
 DOCUMENT = """---
 title: Essai

@@ -1,12 +1,12 @@
-"""Executing a brief in one kernel request (essnum.render.kernel): each cell keeps its own outputs, in order,
+"""Executing a brief in one kernel request (essnum.publish.render.kernel): each cell keeps its own outputs, in order,
 a failing cell stops the document and names its line, parameters are injected after the parameters cell."""
 
 from __future__ import annotations
 
 import pytest
 
-from essnum.render import KernelSession, RenderError, parse
-from essnum.render.execute import execute_document
+from essnum.publish.render import KernelSession, RenderError, parse
+from essnum.publish.render.execute import execute_document
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def test_running_cells_does_not_import_the_iri_grammar(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys\nfrom essnum.render import KernelSession\n"
+    code = ("import sys\nfrom essnum.publish.render import KernelSession\n"
             "with KernelSession() as session:\n    session.run('1')\n"
             "print(sorted(m for m in ('lark', 'rfc3987_syntax', 'nbformat') if sys.modules.get(m)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from essnum.render import RenderError, UnsupportedSyntax, parse
-from essnum.render.engine import check_citations
-from essnum.render.execute import check_parameters
-from essnum.render.lint import prose_digits
-from essnum.render.qmd import Cell, Embed, Markdown, Raw
+from essnum.publish.render import RenderError, UnsupportedSyntax, parse
+from essnum.publish.render.citations import check_citations
+from essnum.publish.render.execute import check_parameters
+from essnum.publish.render.lint import prose_digits
+from essnum.publish.render.qmd import Cell, Embed, Markdown, Raw
 
 FIXTURE = Path(__file__).parent / "fixtures" / "briefs" / "essai.qmd"
 HEAD = "---\ntitle: Essai\nlang: fr\n---\n\n"  # 5 lines: the body starts on line 6
@@ -126,7 +126,7 @@ def test_fixture_and_real_briefs_type_no_number_by_hand():
 def test_french_typography_filter(source, expected):
     import subprocess
 
-    from essnum.render.convert import filter_file, pandoc_path
+    from essnum.publish.render.convert import filter_file, pandoc_path
 
     out = subprocess.run([pandoc_path(), "-f", "markdown", "-t", "plain", "--wrap", "none", "--lua-filter",
                           str(filter_file("french.lua"))], input=source, capture_output=True, text=True, check=True)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from essnum.paths import package_file, project_root
-from essnum.render import RenderError, quarto_available, render
+from essnum.publish.render import RenderError, quarto_available, render
 
 EXTENSION = project_root() / "briefs" / "_extensions" / "brief"
 
@@ -19,10 +19,10 @@ EXTENSION = project_root() / "briefs" / "_extensions" / "brief"
 def test_quarto_format_uses_the_same_template_and_filters():
     manifest = yaml.safe_load((EXTENSION / "_extension.yml").read_text(encoding="utf-8"))
     typst = manifest["contributes"]["formats"]["typst"]
-    shared = {"typst-template.typ": package_file("render", "templates", "brief.typ"),
-              "typst-show.typ": package_file("render", "templates", "typst-show.typ"),
-              "french.lua": package_file("render", "filters", "french.lua"),
-              "sources.lua": package_file("render", "filters", "sources.lua")}
+    shared = {"typst-template.typ": package_file("publish", "render", "templates", "brief.typ"),
+              "typst-show.typ": package_file("publish", "render", "templates", "typst-show.typ"),
+              "french.lua": package_file("publish", "render", "filters", "french.lua"),
+              "sources.lua": package_file("publish", "render", "filters", "sources.lua")}
     assert set(typst["template-partials"]) | set(typst["filters"]) == set(shared)
     for name, target in shared.items():
         assert (EXTENSION / name).resolve() == target.resolve(), name
@@ -30,8 +30,8 @@ def test_quarto_format_uses_the_same_template_and_filters():
 
 def test_template_partials_are_valid_pandoc_partials():
     """Pandoc reads the partials as templates: a `$` in the Typst code would be taken as a variable."""
-    assert "$" not in package_file("render", "templates", "brief.typ").read_text(encoding="utf-8")
-    assert "$" not in package_file("render", "templates", "definitions.typ").read_text(encoding="utf-8")
+    assert "$" not in package_file("publish", "render", "templates", "brief.typ").read_text(encoding="utf-8")
+    assert "$" not in package_file("publish", "render", "templates", "definitions.typ").read_text(encoding="utf-8")
 
 
 def test_project_declares_the_brief_format():

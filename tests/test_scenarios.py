@@ -5,7 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from essnum import evidence, scenarios
+from essnum.data import evidence
+from essnum.funding import scenarios
 
 
 def test_procurement_reservation_for_a_given_envelope():

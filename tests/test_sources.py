@@ -1,4 +1,4 @@
-"""essnum.sources: declared catalogue, mirror → cache → download, hash always verified."""
+"""essnum.data.sources: declared catalogue, mirror → cache → download, hash always verified."""
 
 from __future__ import annotations
 
@@ -13,9 +13,17 @@ import pooch
 import pytest
 import requests
 
-from essnum import sources
-from essnum.sources import (Archive, HashMismatchError, Source, SourceFile, SourceUnavailableError, fetch, locate,
-                            mirror_dir)
+from essnum.data import sources
+from essnum.data.sources import (
+    Archive,
+    HashMismatchError,
+    Source,
+    SourceFile,
+    SourceUnavailableError,
+    fetch,
+    locate,
+    mirror_dir,
+)
 
 SHARED = mirror_dir()
 needs_mirror = pytest.mark.skipif(not (SHARED / "insee-population" / "regions.csv").is_file(),

@@ -6,8 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from essnum.survey import (SYNTHETIC_LABEL, count_table, crosstab, effective_sample_size, rake, read_codebook,
-                           read_microdata, synthetic_survey, weighted_proportions, wilson)
+from essnum.survey import (
+    SYNTHETIC_LABEL,
+    count_table,
+    crosstab,
+    effective_sample_size,
+    rake,
+    read_codebook,
+    read_microdata,
+    synthetic_survey,
+    weighted_proportions,
+    wilson,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "survey"
 

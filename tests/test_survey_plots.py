@@ -8,7 +8,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from essnum import scenario_plots, scenarios, survey  # noqa: E402
+from essnum import survey  # noqa: E402
+from essnum.funding import scenarios  # noqa: E402
+from essnum.funding.plots import reconditioning_plot  # noqa: E402
 from essnum.survey import plots  # noqa: E402
 
 
@@ -36,7 +38,7 @@ def test_wave_plot_draws_no_arrow_between_incomparable_waves():
 
 def test_reconditioning_plot_ends_at_the_target():
     result = scenarios.reconditioning_gap()
-    ax = scenario_plots.reconditioning_plot(result).axes[0]
+    ax = reconditioning_plot(result).axes[0]
     x, y = ax.lines[0].get_data()
     assert list(x) == list(result["path"]["year"])
     assert y[-1] == pd.Series(y).max() == pytest.approx(result["target"])

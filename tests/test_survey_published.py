@@ -4,10 +4,20 @@ from pathlib import Path
 
 import pytest
 
-from essnum import evidence
-from essnum.survey import (SYNTHETIC_LABEL, maturity_split, newcombe, published_intervals, read_codebook,
-                           read_microdata, synthetic_rs2022, urban_rural_sensitivity, wave_comparisons,
-                           weighted_proportions, wilson)
+from essnum.data import evidence
+from essnum.survey import (
+    SYNTHETIC_LABEL,
+    maturity_split,
+    newcombe,
+    published_intervals,
+    read_codebook,
+    read_microdata,
+    synthetic_rs2022,
+    urban_rural_sensitivity,
+    wave_comparisons,
+    weighted_proportions,
+    wilson,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "survey"
 

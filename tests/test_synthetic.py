@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from essnum.atlas import load_atlas
-from essnum.synthetic import FAMILY_SHARES, synthetic_atlas, write_synthetic_atlas
+from essnum.data.atlas import load_atlas
+from essnum.data.synthetic import FAMILY_SHARES, synthetic_atlas, write_synthetic_atlas
 
 
 @pytest.fixture(scope="module")

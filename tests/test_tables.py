@@ -1,4 +1,4 @@
-"""essnum.tables: schema-driven CSV validation, row by row, with counts that reconcile."""
+"""essnum.data.tables: schema-driven CSV validation, row by row, with counts that reconcile."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from essnum.tables import load_schema, read_table
+from essnum.data.tables import load_schema, read_table
 
 SCHEMA = {
     "fields": [

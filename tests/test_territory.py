@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from essnum import reference, territory
-from essnum.sources import mirror_dir
+from essnum import territory
+from essnum.data import reference
+from essnum.data.sources import mirror_dir
 
 pytestmark = pytest.mark.skipif(not (mirror_dir() / "insee-population" / "donnees_communes.csv").is_file(),
                                 reason="no local mirror of the reference data")

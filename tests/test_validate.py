@@ -1,4 +1,4 @@
-"""essnum.validate and the CLI checks: project data passes; each broken file fails precisely, nothing is lost."""
+"""essnum.data.validate and the CLI checks: project data passes; each broken file fails precisely, nothing is lost."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from essnum.cli import main
-from essnum.evidence import seeds_dir
+from essnum.data.evidence import seeds_dir
+from essnum.data.validate import check_project, project_tables, write_report
 from essnum.paths import data_dir, project_root
-from essnum.validate import check_project, project_tables, write_report
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 

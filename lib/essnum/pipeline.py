@@ -18,7 +18,7 @@ def _data_files() -> list[Path]:
 
 
 def _check_data() -> list[Path]:
-    from .validate import check_project, write_report
+    from essnum.data.validate import check_project, write_report
 
     report = check_project()
     outputs = write_report(report, build_dir() / "data-check")
@@ -28,33 +28,33 @@ def _check_data() -> list[Path]:
 
 
 def _territory() -> list[Path]:
-    from .territory import build_territory
+    from essnum.territory.export import build_territory
 
     return build_territory(None, build_dir() / "territory", progress=False)[1]
 
 
 def _network() -> list[Path]:
-    from .network import analyse_atlas
-    from .network_export import write_exports
+    from essnum.network.analysis import analyse_atlas
+    from essnum.network.export import write_exports
 
     return write_exports(analyse_atlas(), build_dir() / "network")
 
 
 def _facts() -> list[Path]:
-    from .facts import write_facts_json
+    from essnum.publish.facts import write_facts_json
 
     return [write_facts_json()]
 
 
 def _plain_briefs() -> list[Path]:
     """briefs/*.qmd except the regional barometer template, which has its own step (one render per région)."""
-    from .barometer_batch import TEMPLATE_NAME
+    from essnum.publish.batch import TEMPLATE_NAME
 
     return sorted(p for p in briefs_dir().glob("*.qmd") if p.name != TEMPLATE_NAME)
 
 
 def _briefs() -> list[Path]:
-    from .render import render_briefs
+    from essnum.publish.render import render_briefs
 
     results = render_briefs(_plain_briefs(), progress=False)
     over_limit = [problem for result in results for problem in result.over_limit]
@@ -65,11 +65,11 @@ def _briefs() -> list[Path]:
 
 def _brief_inputs() -> list[Path]:
     return [*_plain_briefs(), *research_notebooks(), *_data_files(), *code_files(""),
-            project_root() / "_quarto.yml", *package_file("render", "templates").iterdir()]
+            project_root() / "_quarto.yml", *package_file("publish", "render", "templates").iterdir()]
 
 
 def _barometers() -> list[Path]:
-    from .barometer_batch import render_barometers
+    from essnum.publish.batch import render_barometers
 
     return [path for item in render_barometers(progress=False) for path in (item.result.pdf, item.result.html)]
 
@@ -78,12 +78,11 @@ def _barometer_inputs() -> list[Path]:
     """What the regional barometers depend on: their template, the atlas, the evidence base (survey figures,
     bibliography), the declared reference data, the lock file, the Quarto project file, their code
     (the renderer's templates and filters included)."""
-    from .barometer_batch import template
+    from essnum.publish.batch import template
 
     data = [*_atlas_files(), *sorted((data_dir() / "evidence").glob("*")),
             data_dir() / "reference" / "sources.toml"]
-    code = code_files("barometer", "barometer_batch", "territory", "reference", "sources", "atlas", "tables", "maps",
-                      "evidence", "facts", "survey", "scenarios", "render", "config", "paths", "build")
+    code = code_files("publish", "territory", "data", "survey", "funding", "french", "config", "paths", "build")
     return [template(), *data, project_root() / "requirements.lock", project_root() / "_quarto.yml", *code]
 
 
@@ -104,13 +103,13 @@ def _notebook_step(notebook: Path) -> Step:
 def steps() -> list[Step]:
     """Every step of the full build, in dependency order."""
     return [
-        Step("data check", lambda: [*_data_files(), *code_files("validate", "tables", "atlas", "evidence")], _check_data,
+        Step("data check", lambda: [*_data_files(), *code_files("data")], _check_data,
              "validate every table and cross-reference"),
         Step("territory", lambda: [*_atlas_files(), data_dir() / "reference" / "sources.toml",
-                                   *code_files("territory", "reference", "sources", "atlas")], _territory,
+                                   *code_files("territory", "data")], _territory,
              "place the embedded atlas in communes, départements, régions, NUTS; densities and distances"),
         Step("network", lambda: [*_atlas_files(),
-                                 *code_files("network", "network_measures", "network_export", "atlas", "tables")],
+                                 *code_files("network", "data/atlas", "data/tables")],
              _network, "network of the embedded atlas: GEXF, GraphML, CSV and summary.json in build/network/"),
         *(_notebook_step(nb) for nb in research_notebooks()),
         Step("facts", lambda: [*_data_files(), *code_files("")], _facts,

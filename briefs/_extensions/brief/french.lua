@@ -1,1 +1,1 @@
-../../../lib/essnum/render/filters/french.lua
+../../../lib/essnum/publish/render/filters/french.lua

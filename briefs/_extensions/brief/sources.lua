@@ -1,1 +1,1 @@
-../../../lib/essnum/render/filters/sources.lua
+../../../lib/essnum/publish/render/filters/sources.lua

@@ -1,7 +1,7 @@
 """``essnum render barometre --all`` / ``--region CODE``: the regional barometer for many régions at once.
 
 Wired into ``essnum render`` (options ``--all`` and ``--region``); the work is done by
-:mod:`essnum.barometer_batch`.
+:mod:`essnum.publish.batch`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ def render_regions(briefs: list[Path], regions: tuple[str, ...], all_regions: bo
                    output_dir: Path | None) -> None:
     """Render the barometer template (``briefs``: it, or nothing) for ``regions`` (or every région), print
     the summary table."""
-    from ..barometer import UnknownRegion
-    from ..barometer_batch import region_list, render_barometers, summary, template
-    from ..render import RenderError
+    from essnum.publish.barometer import UnknownRegion
+    from essnum.publish.batch import region_list, render_barometers, summary, template
+    from essnum.publish.render import RenderError
 
     if briefs and [Path(b).resolve() for b in briefs] != [template().resolve()]:
         raise click.BadParameter(f"--all and --region render the regional barometer only: write "

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ..paths import project_root
+from essnum.paths import project_root
 
 
 @click.command()
 @click.option("--force", is_flag=True, help="Rebuild every step even if its inputs did not change.")
 def build(force: bool) -> None:
     """Build everything from the embedded data: validate, execute notebooks, analyses, briefs."""
-    from ..build import run_steps
-    from ..pipeline import steps
+    from essnum.build import run_steps
+    from essnum.pipeline import steps
 
     results = run_steps(steps(), force=force)
     root = project_root()
@@ -32,7 +32,7 @@ def notebooks(names: tuple[str, ...]) -> None:
     """Re-execute research notebooks in place, storing fresh deterministic outputs (all, or NAMES)."""
     from tqdm import tqdm
 
-    from ..notebooks import execute_notebook, research_notebooks
+    from essnum.notebooks import execute_notebook, research_notebooks
 
     chosen = [nb for nb in research_notebooks() if not names or nb.stem in names or nb.name in names]
     if names and not chosen:

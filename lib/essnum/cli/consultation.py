@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..paths import briefs_dir, project_root
+from essnum.paths import briefs_dir, project_root
 
 DEFAULT_BRIEF = "transition-pathway-reponse.qmd"
 
@@ -29,7 +29,7 @@ def consultation(brief: Path | None, out_dir: Path | None, max_chars: int | None
     {#q-1-1} becomes <id>.txt; answers.csv lists every answer's character count against the limit. Exits
     with status 1, naming each question, when an answer is longer than the limit.
     """
-    from ..consultation import ConsultationError, export_answers
+    from essnum.publish.consultation import ConsultationError, export_answers
 
     brief = brief or briefs_dir() / DEFAULT_BRIEF
     try:

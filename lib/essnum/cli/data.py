@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..paths import build_dir
+from essnum.paths import build_dir
 
 
 def _finish(report, output: Path) -> None:
-    from ..validate import write_report
+    from essnum.data.validate import write_report
 
     click.echo(report.render())
     written = write_report(report, output)
@@ -34,7 +34,7 @@ def data_check(output: Path | None) -> None:
     Prints read/kept/rejected counts per table and each problem with file, row and field;
     exits with status 1 when there is an error.
     """
-    from ..validate import check_project
+    from essnum.data.validate import check_project
 
     _finish(check_project(), output or build_dir() / "data-check")
 
@@ -53,6 +53,6 @@ def atlas_check(directory: Path, output: Path | None) -> None:
 
     Exits with status 1 when there is an error.
     """
-    from ..atlas import load_atlas
+    from essnum.data.atlas import load_atlas
 
     _finish(load_atlas(directory).report, output or build_dir() / "atlas-check" / directory.resolve().name)

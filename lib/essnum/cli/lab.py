@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..paths import project_root
+from essnum.paths import project_root
 
 
 @click.command()

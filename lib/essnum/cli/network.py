@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..paths import build_dir
+from essnum.paths import build_dir
 
 
 @click.command()
@@ -23,8 +23,8 @@ def network(atlas_dir: Path | None, out_dir: Path | None, no_graphs: bool) -> No
     """
     from tqdm import tqdm
 
-    from ..network import NetworkAnalysis, analyse_atlas
-    from ..network_export import write_exports
+    from essnum.network.analysis import NetworkAnalysis, analyse_atlas
+    from essnum.network.export import write_exports
 
     out_dir = out_dir or build_dir() / "network"
     bar = tqdm(total=len(NetworkAnalysis.STEPS) + 1, desc="network", unit="step")
@@ -71,7 +71,7 @@ def synth() -> None:
               help="Folder to write organisations.csv and links.csv into.")
 def synth_atlas(n_organisations: int, seed: int, out_dir: Path) -> None:
     """Write a synthetic atlas in the import format (heavy-tailed collectives, families, countries)."""
-    from ..synthetic import write_synthetic_atlas
+    from essnum.data.synthetic import write_synthetic_atlas
 
     for path in write_synthetic_atlas(out_dir, n_organisations, seed):
         click.echo(f"wrote {path}")

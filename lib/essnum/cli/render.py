@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..paths import briefs_dir, project_root
+from essnum.paths import briefs_dir, project_root
 
 
 def _parameters(values: tuple[str, ...]) -> dict:
@@ -61,7 +61,7 @@ def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output
     converts with pandoc and compiles with Typst; unchanged briefs are served from the cache.
     Consultation briefs (headings with ids `q-…`) also get their answers exported as plain text.
     """
-    from ..render import RenderError, render_briefs
+    from essnum.publish.render import RenderError, render_briefs
 
     chosen = _brief_paths(briefs)
     if all_regions or regions:
@@ -97,7 +97,7 @@ def facts() -> None:
 @click.argument("keys", nargs=-1)
 def show(keys: tuple[str, ...]) -> None:
     """Print facts (all, or those whose key starts with one of KEYS): key, French text, source."""
-    from .. import facts as registry
+    from essnum.publish import facts as registry
 
     shown = [f for k, f in registry.registry().items() if not keys or any(k.startswith(p) for p in keys)]
     if keys and not shown:
@@ -109,7 +109,7 @@ def show(keys: tuple[str, ...]) -> None:
 @facts.command("build")
 def build_facts() -> None:
     """Write build/facts.json: every fact, the data hashes and the git commit."""
-    from .. import facts as registry
+    from essnum.publish import facts as registry
 
     click.echo(f"wrote {_shown(registry.write_facts_json())}")
 
@@ -117,7 +117,7 @@ def build_facts() -> None:
 @facts.command("lock")
 def lock() -> None:
     """Pin the current values of the facts the briefs use in briefs/facts.lock.json (on purpose)."""
-    from .. import facts as registry
+    from essnum.publish import facts as registry
 
     try:
         changes = registry.lock_diff()
@@ -132,7 +132,7 @@ def lock() -> None:
 @facts.command("diff")
 def diff() -> None:
     """Compare the facts the briefs use with the lock, claim by claim (exit status 1 if any differs)."""
-    from .. import facts as registry
+    from essnum.publish import facts as registry
 
     try:
         changes = registry.lock_diff()

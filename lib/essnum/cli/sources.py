@@ -16,7 +16,7 @@ def sources() -> None:
 @sources.command("list")
 def list_sources() -> None:
     """Each declared source: dataset, files, licence and the attribution line for maps."""
-    from ..sources import catalogue, catalogue_file
+    from essnum.data.sources import catalogue, catalogue_file
 
     for name, src in sorted(catalogue().items()):
         click.echo(f"{name}  [{src.dataset.name}, {src.dataset.year}]  {src.description}")
@@ -35,7 +35,7 @@ def fetch(names: tuple[str, ...], mirror: str | None) -> None:
     """Make every source (or NAMES) available locally: mirror, else cache, else download; hashes verified."""
     from tqdm import tqdm
 
-    from ..sources import ReferenceDataError, catalogue, locate, source
+    from essnum.data.sources import ReferenceDataError, catalogue, locate, source
 
     chosen = list(names) or sorted(catalogue())
     failures = 0
@@ -56,7 +56,7 @@ def fetch(names: tuple[str, ...], mirror: str | None) -> None:
 @_MIRROR
 def verify(names: tuple[str, ...], mirror: str | None) -> None:
     """Check the sha256 of every local copy (mirror or cache) without downloading; non-zero exit on a mismatch."""
-    from ..sources import verify as verify_files
+    from essnum.data.sources import verify as verify_files
 
     checks = verify_files(list(names) or None, mirror)
     for check in checks:

@@ -23,7 +23,7 @@ def survey() -> None:
 @click.option("--wave", "waves", multiple=True, help="Survey wave prefix (default: survey.waves in decisions.toml).")
 def intervals(waves: tuple[str, ...]) -> None:
     """Print the 95 % interval of every published survey percentage of the evidence base."""
-    from ..survey import published_intervals
+    from essnum.survey import published_intervals
 
     table = published_intervals(list(waves) or None)
     click.echo(table[["value", "value_max", "n", "low", "high", "method"]].round(1).to_string())
@@ -41,8 +41,8 @@ def intervals(waves: tuple[str, ...]) -> None:
 def tabulate(export: Path, codebook: Path, rows: str, columns: str, threshold: int | None, out: Path | None) -> None:
     """Cross-tabulate two questions of a questionnaire EXPORT (CSV/XLSX) read through its CODEBOOK (YAML/CSV),
     with primary and secondary cell suppression so no respondent group below the threshold can be recovered."""
-    from ..disclosure import suppress
-    from ..survey import count_table, read_microdata
+    from essnum.survey import count_table, read_microdata
+    from essnum.survey.disclosure import suppress
 
     micro = read_microdata(export, codebook)
     click.echo(f"{export}: {micro.read} responses read, {len(micro.responses)} kept, {len(micro.rejected)} rejected")
@@ -75,7 +75,7 @@ def funding() -> None:
 def shares(beneficiaries: Path, replicates: int | None, seed: int | None, out: Path | None) -> None:
     """ESS share of amounts and recipients per programme of a BENEFICIARIES list (CSV: recipient, siren,
     legal_category, esus, amount, programme), with bootstrap intervals. Rejected rows are listed with row and field."""
-    from ..funding import ess_shares, read_beneficiaries
+    from essnum.funding.shares import ess_shares, read_beneficiaries
 
     data = read_beneficiaries(beneficiaries)
     counts = data.counts()
@@ -95,7 +95,7 @@ def shares(beneficiaries: Path, replicates: int | None, seed: int | None, out: P
               help="Public digital procurement envelope in euros (repeatable; default: illustrative envelopes).")
 def scenarios_command(envelopes: tuple[float, ...]) -> None:
     """The quantified proposals: procurement reservation, reconditioning gap, hybrid posts."""
-    from ..scenarios import scenarios
+    from essnum.funding.scenarios import scenarios
 
     result = scenarios(list(envelopes) or None)
     click.echo(result["procurement"].to_string(index=False))

@@ -29,9 +29,10 @@ def territory(atlas_dir: str | None, out_dir: str, commune_points: str | None, m
     code, "20" for Corsica, …) stop the command after writing unplaced.csv, listing each one and the file to
     fix, unless --allow-unmatched.
     """
-    from ..paths import build_dir
-    from ..sources import MIRROR_ENV, ReferenceDataError
-    from ..territory import HarmonisationError, build_territory
+    from essnum.data.sources import MIRROR_ENV, ReferenceDataError
+    from essnum.paths import build_dir
+    from essnum.territory.export import build_territory
+    from essnum.territory.placement import HarmonisationError
 
     out_dir = out_dir or str(build_dir() / "territory")
     if mirror:

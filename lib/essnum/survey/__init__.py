@@ -5,15 +5,31 @@
 - :mod:`.microdata`: questionnaire exports read through a codebook; weighted proportions and cross-tabs.
 - :mod:`.raking`: calibration of weights to known margins, with a convergence report.
 - :mod:`.synthetic`: SYNTHETIC exports reproducing published margins (tests and benchmarks only).
-
-Disclosure control for anything published from microdata lives in :mod:`essnum.disclosure`.
+- :mod:`.disclosure`: disclosure control (small cells, complementary suppression) for anything published
+  from microdata; imported on its own.
 """
 
 from .intervals import Interval, minimum_equal_group_size, newcombe, subgroup_sensitivity, wilson, z_value
-from .microdata import (Codebook, Microdata, Question, count_table, crosstab, decode, effective_sample_size,
-                        read_codebook, read_microdata, weighted_proportions)
-from .published import (maturity_split, published_intervals, sample_size, synthetic_rs2022,
-                        urban_rural_sensitivity, wave_comparisons)
+from .microdata import (
+                        Codebook,
+                        Microdata,
+                        Question,
+                        count_table,
+                        crosstab,
+                        decode,
+                        effective_sample_size,
+                        read_codebook,
+                        read_microdata,
+                        weighted_proportions,
+)
+from .published import (
+                        maturity_split,
+                        published_intervals,
+                        sample_size,
+                        synthetic_rs2022,
+                        urban_rural_sensitivity,
+                        wave_comparisons,
+)
 from .raking import RakingResult, rake, rake_microdata
 from .synthetic import SYNTHETIC_LABEL, SyntheticSurvey, synthetic_survey
 

@@ -9,7 +9,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ..config import decision
+from essnum.config import decision
 
 
 @dataclass(frozen=True)

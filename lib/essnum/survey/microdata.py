@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..tables import Problem
+from essnum.data.tables import Problem
+
 from .intervals import wilson
 
 MISSING_ANSWER = "<missing>"

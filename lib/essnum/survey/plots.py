@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..config import decision
-from ..facts import french_number
+from essnum.config import decision
+from essnum.french import french_number
 
 CM = 1 / 2.54
 

@@ -1,6 +1,6 @@
 """Intervals and comparisons for the survey percentages of the evidence base (``data/evidence/figures.csv``).
 
-Every number comes from :mod:`essnum.evidence` (percentages and sample sizes as transcribed from the
+Every number comes from :mod:`essnum.data.evidence` (percentages and sample sizes as transcribed from the
 seeds) and is turned into an interval here; the functions return plain DataFrames that notebooks show
 and the facts registry wraps. Percentages are returned in percent (0–100), like the evidence base.
 """
@@ -11,9 +11,10 @@ import math
 
 import pandas as pd
 
-from ..config import decision
-from ..paths import data_dir
-from ..tables import read_table
+from essnum.config import decision
+from essnum.data.tables import read_table
+from essnum.paths import data_dir
+
 from .intervals import minimum_equal_group_size, newcombe, subgroup_sensitivity, wilson
 from .synthetic import NO, YES, SyntheticSurvey, synthetic_survey
 
@@ -22,7 +23,7 @@ _USABLE_COMPARATORS = ("=", "~")
 
 
 def _evidence():
-    from .. import evidence  # the evidence base owns loading and validation
+    from essnum.data import evidence  # the evidence base owns loading and validation
 
     return evidence
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..config import decision
+from essnum.config import decision
 
 
 @dataclass

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..config import decision
+from essnum.config import decision
+
 from .microdata import Codebook, Question
 
 SYNTHETIC_LABEL = "SYNTHETIC"

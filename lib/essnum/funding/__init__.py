@@ -1,0 +1,6 @@
+"""Funding: how much of a programme reaches the ESS, and what policy scenarios would change.
+
+- :mod:`.shares` — ESS share of a programme from its beneficiary list, with bootstrap intervals;
+- :mod:`.scenarios` — procurement reservation, reconditioning and hybrid-posts scenarios;
+- :mod:`.plots` — one chart per scenario.
+"""
