@@ -18,6 +18,7 @@ from . import consultation as _consultation  # noqa: E402
 from . import data as _data  # noqa: E402
 from . import lab as _lab  # noqa: E402
 from . import network as _network  # noqa: E402
+from . import places as _places  # noqa: E402
 from . import render as _render  # noqa: E402
 from . import sources as _sources  # noqa: E402
 from . import survey as _survey  # noqa: E402
@@ -29,6 +30,7 @@ main.add_command(_lab.lab)
 main.add_command(_consultation.consultation)
 main.add_command(_sources.sources)
 main.add_command(_territory.territory)
+main.add_command(_places.places)
 main.add_command(_data.data)
 main.add_command(_data.atlas)
 main.add_command(_render.render)

@@ -513,12 +513,8 @@ def _commune_polygons() -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=1)
-def _commune_points() -> pd.DataFrame:
-    import numpy as np
-    import shapely
-
-    from essnum.config import decision
-
+def _polygons_in_force() -> gpd.GeoDataFrame:
+    """The 2018 commune polygons with ``current``, the commune in force that holds each now."""
     cog = _cog_communes()
     current = cog[cog["kind"] == "COM"].set_index("code")
     polygons = _commune_polygons()
@@ -529,7 +525,30 @@ def _commune_points() -> pd.DataFrame:
     if len(lost):  # a 2018 commune lost, or split between several communes since: its polygon cannot be placed
         raise ReferenceDataError(f"commune polygons (COG 2018) without exactly one commune in force: "
                                  f"{sorted(lost)[:20]}")
-    polygons = polygons.assign(current=target.map(lambda codes: codes[0]))
+    return polygons.assign(current=target.map(lambda codes: codes[0]).astype("string"))
+
+
+def commune_shapes() -> gpd.GeoDataFrame:
+    """The IGN 2018 commune outlines (simplified, EPSG:4326), each with the commune in force that holds it:
+    code (in force), code_2018, name_2018, geometry. A commune formed by a merger since 2018 has one row per
+    former commune; the 7 communes re-established since 2018 have none of their own (their territory lies
+    in their parent's outline)."""
+    polygons = _polygons_in_force()
+    frame = polygons.rename(columns={"code": "code_2018", "nom": "name_2018"}).rename(columns={"current": "code"})
+    return _stamp(frame[["code", "code_2018", "name_2018", "geometry"]].copy(), "france-communes",
+                  "insee-cog-communes", "insee-cog-mouvements")
+
+
+@lru_cache(maxsize=1)
+def _commune_points() -> pd.DataFrame:
+    import numpy as np
+    import shapely
+
+    from essnum.config import decision
+
+    cog = _cog_communes()
+    current = cog[cog["kind"] == "COM"].set_index("code")
+    polygons = _polygons_in_force()
     # centroid and area of each 2018 polygon in the projected CRS of its (current) département; the centroid
     # of several merged polygons is their area-weighted mean (exact: communes do not overlap)
     overseas, metropole = decision("territory.overseas_crs"), decision("territory.metropole_crs")
