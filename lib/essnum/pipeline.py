@@ -40,6 +40,18 @@ def _network() -> list[Path]:
     return write_exports(analyse_atlas(), build_dir() / "network")
 
 
+def _support_offer() -> list[Path]:
+    from essnum.territory.offer import write_tables
+
+    return write_tables()
+
+
+def _support_inputs() -> list[Path]:
+    from essnum.territory.offer import inputs
+
+    return inputs()
+
+
 def _facts() -> list[Path]:
     from essnum.publish.facts import write_facts_json
 
@@ -111,6 +123,9 @@ def steps() -> list[Step]:
         Step("network", lambda: [*_atlas_files(),
                                  *code_files("network", "data/atlas", "data/tables")],
              _network, "network of the embedded atlas: GEXF, GraphML, CSV and summary.json in build/network/"),
+        Step("support offer", _support_inputs, _support_offer,
+             "France Services, mediation places and CnFS hosts placed; distances from every commune "
+             "(build/support-offer/)"),
         *(_notebook_step(nb) for nb in research_notebooks()),
         Step("facts", lambda: [*_data_files(), *code_files("")], _facts,
              "every printable number with its French text and source: build/facts.json"),

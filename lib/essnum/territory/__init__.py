@@ -7,6 +7,8 @@
 - :mod:`.export` — the files of ``essnum territory`` (CSV, GeoPackage, ``summary.json``);
 - :mod:`.places` — support places (France Services, mediation places, CnFS hosts) placed by commune code,
   coordinates or postal code, conflicts reported; the files of ``essnum places``;
+- :mod:`.offer` — the support offer nationally: every place placed, every commune's distances, the
+  tables per département and région, the CnFS ESS share bounds (cached in ``build/support-offer/``);
 - :mod:`.access` — access to the support offer: distance from every commune to the nearest place of its
   territory, population beyond thresholds, densities, change between snapshots, posts in ZRR and QPV;
 - :mod:`.maps` — France (overseas insets in their own projections) and Europe choropleths.
