@@ -468,3 +468,88 @@ def territory_facts() -> Iterator[Fact]:
     regions = region_counts(placement)
     yield computed("territory.regions_with_organisations", int((regions["organisations"] > 0).sum()), "régions",
                    "Régions comptant au moins une organisation localisée", method, files)
+
+
+def _support_files() -> list[Path]:
+    """The declarations pinning the support-offer data (sha256 of each file) and the curated funding tables."""
+    from essnum.paths import data_dir
+
+    return [data_dir() / "reference" / "sources.toml", *sorted((data_dir() / "funding").glob("*"))]
+
+
+@provider("support.")
+def support_facts() -> Iterator[Fact]:
+    """The support offer of digital inclusion in France (essnum.territory.offer): France Services sites,
+    mediation places, the population far from them, the conseillers numériques programme and its ESS share."""
+    from essnum.config import decision
+    from essnum.territory.offer import support_offer
+
+    offer, files = support_offer(), _support_files()
+    regions, beyond, priority = offer.regions, offer.beyond, offer.priority
+    national = beyond[(beyond["level"] == "national") & (beyond["code"] == "all")].set_index(["offer", "threshold_km"])
+    placed = "placés dans leur commune par code commune, sinon coordonnées (essnum.territory.places)"
+    distance = ("distance à vol d'oiseau du point de chaque commune (centroïde de son contour IGN) au site le plus "
+                "proche de son territoire (métropole, ou le même département d'outre-mer), population municipale 2023")
+    fs = "sites France Services de la liste ANCT du 1er août 2024 (anct-france-services-2024-08-01), " + placed
+    yield computed("support.fs.sites", int(regions["fs_sites"].sum()), "sites",
+                   "Sites France Services dans les 18 régions au 1er août 2024", fs, files)
+    yield computed("support.fs.sites_2022", int(regions["fs_sites_2022"].sum()), "sites",
+                   "Sites France Services dans les 18 régions au 1er décembre 2022",
+                   "liste ANCT du 1er décembre 2022 (anct-france-services-2022-12-01), " + placed, files)
+    change = (regions["fs_sites"].sum() - regions["fs_sites_2022"].sum()) / regions["fs_sites_2022"].sum() * 100
+    yield computed("support.fs.change_pct", round(float(change), 1), "%",
+                   "Évolution du nombre de sites France Services, décembre 2022 → août 2024",
+                   "(sites 2024 − sites 2022) / sites 2022, dans les 18 régions", files)
+    per = decision("territory.per_inhabitants")
+    yield computed("support.fs.per_inhabitants", round(float(regions["fs_sites"].sum() / regions["population"].sum()
+                                                               * per), 1), "sites",
+                   f"Sites France Services pour {french_number(per)} habitants, France entière", fs, files)
+    for offer_name, label, what in (("fs", "d'un site France Services", fs),
+                                    ("mediation", "d'un lieu de médiation numérique",
+                                     "lieux de médiation numérique de data·inclusion, début 2023 (data-inclusion), "
+                                     + placed)):
+        for threshold in sorted({t for _, t in national.index}):
+            row = national.loc[(offer_name, threshold)]
+            yield computed(f"support.{offer_name}.beyond_{threshold}km_pct", round(100 * float(row["share_beyond"]), 1),
+                           "%", f"Part de la population à plus de {threshold} km à vol d'oiseau {label}",
+                           f"{distance} ; {what}", files)
+            yield computed(f"support.{offer_name}.beyond_{threshold}km_inhabitants", int(row["population_beyond"]),
+                           "persons", f"Habitants à plus de {threshold} km à vol d'oiseau {label}",
+                           f"{distance} ; {what}", files)
+    yield computed("support.mediation.places", int(regions["mediation_places"].sum()), "lieux",
+                   "Lieux de médiation numérique de data·inclusion (début 2023) dans les 18 régions",
+                   "export data·inclusion dans le schéma national des lieux de médiation (data-inclusion), " + placed,
+                   files)
+    hosts = offer.of_kind("cnfs_host")
+    cnfs = ("liste des structures d'accueil des conseillers numériques France Services validées en comités de "
+            "sélection, mars à mai 2021 (anct-conseillers-numeriques)")
+    yield computed("support.cnfs.hosts", len(hosts), "structures", "Structures d'accueil de conseillers numériques",
+                   cnfs, files)
+    yield computed("support.cnfs.posts", int(hosts["posts"].sum()), "postes", "Postes de conseillers numériques",
+                   cnfs, files)
+    yield computed("support.cnfs.funding_eur", int(hosts["state_funding_eur"].sum()), "eur",
+                   "Financement estimatif total de l'État des postes de conseillers numériques", cnfs, files)
+    per_inhabitant = hosts["state_funding_eur"].sum() / regions["population"].sum()
+    yield computed("support.cnfs.funding_per_inhabitant_eur", round(float(per_inhabitant), 2), "eur",
+                   "Financement de l'État des conseillers numériques par habitant, France entière",
+                   cnfs + " ; population municipale 2023", files, decimals=2)
+    areas = priority[(priority["level"] == "national") & (priority["code"] == "all")].set_index("area")
+    for area, label in (("zrr", "en zone de revitalisation rurale (ZRR)"),
+                        ("qpv", "dans un quartier prioritaire de la politique de la ville (QPV)")):
+        yield computed(f"support.cnfs.{area}_posts_pct", round(100 * float(areas.loc[area, "share_posts"]), 1), "%",
+                       f"Part des postes de conseillers numériques dont la structure d'accueil est {label}",
+                       cnfs + " (indicateurs ZRR et QPV de la liste)", files)
+    bounds = offer.bounds.loc["state_funding_eur"]
+    programme = ("structures d'accueil classées par preuve documentée : registre des organisations ESS candidates "
+                 "(ess-numerique-candidates) par SIREN, puis règles de nom (data/funding/host_name_rules.csv) ; "
+                 "le reste inconnu (essnum.funding.programme)")
+    yield computed("support.cnfs.private_pct", round(float(bounds["private_pct"]), 1), "%",
+                   "Part du financement de l'État allant à des structures d'accueil privées", cnfs, files)
+    yield computed("support.cnfs.ess_lower_pct", round(float(bounds["lower_pct"]), 1), "%",
+                   "Part du financement des conseillers numériques allant à des structures dont l'appartenance à "
+                   "l'ESS est prouvée (borne basse)", programme, files)
+    yield computed("support.cnfs.ess_upper_pct", round(float(bounds["upper_pct"]), 1), "%",
+                   "Part du financement des conseillers numériques allant à des structures privées que rien ne "
+                   "place hors de l'ESS (borne haute)", programme, files)
+    yield computed("support.cnfs.ess_proven_hosts", int(offer.bounds.loc["hosts", "proven"]), "structures",
+                   "Structures d'accueil dont l'appartenance à l'ESS est prouvée", programme, files)
