@@ -1,5 +1,7 @@
 """Where organisations are, and what that says per territory.
 
+- :mod:`.communes` — which commune in force a code, a point or a postal code designates (the commune frame
+  every placement shares), point-in-polygon and projections;
 - :mod:`.placement` — organisations placed in communes → départements → régions, NUTS units and
   countries, with the evidence used and the harmonisation gate (:func:`place`);
 - :mod:`.indicators` — counts and densities per unit, location quotients, concentration, distance to
@@ -16,6 +18,7 @@
 Exposes the placement and the indicator tables; :mod:`.maps` is imported on its own (matplotlib).
 """
 
+from .communes import points_in_polygons, projected_crs
 from .export import build_territory, read_commune_points, write_outputs
 from .indicators import (
                          commune_counts,
@@ -31,7 +34,7 @@ from .indicators import (
                          region_counts,
                          support_locations,
 )
-from .placement import HarmonisationError, Placement, commune_table, place, points_in_polygons, projected_crs
+from .placement import HarmonisationError, Placement, commune_table, place
 
 __all__ = [
     "HarmonisationError", "Placement", "build_territory", "commune_counts", "commune_table", "concentration",

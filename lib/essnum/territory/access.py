@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from essnum.config import decision
 from essnum.paths import package_file
 
-from .placement import projected_crs
+from .communes import projected_crs
 
 METROPOLE = "metropole"
 OVERSEAS = "overseas"

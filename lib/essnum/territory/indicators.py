@@ -12,7 +12,8 @@ from essnum.config import decision
 from essnum.data import reference
 from essnum.paths import package_file
 
-from .placement import NUTS_TO_ISO, Placement, commune_table, projected_crs
+from .communes import projected_crs
+from .placement import NUTS_TO_ISO, Placement, commune_table
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), for great-circle distances
 

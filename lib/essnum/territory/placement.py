@@ -34,6 +34,8 @@ import shapely
 from essnum.config import decision
 from essnum.data import reference
 
+from .communes import points_in_polygons
+
 #: Pre-2016 région codes (INSEE, loi NOTRe merger of 1 January 2016) → current code. Used only to say
 #: what to write instead in the harmonisation listing; never applied silently.
 OLD_REGION_CODES = {
@@ -95,38 +97,6 @@ def _iso_alpha2() -> frozenset[str]:
 
     aliases = get_global("territory_aliases")
     return frozenset(v[0] for k, v in aliases.items() if len(k) == 3 and k.isalpha() and len(v[0]) == 2)
-
-
-def projected_crs(departement: str) -> str:
-    return decision("territory.overseas_crs").get(departement, decision("territory.metropole_crs"))
-
-
-# --- fast point-in-polygon (used by placement and by the benchmark) ---------------------------------
-
-def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons) -> np.ndarray:
-    """Index of the polygon containing each point (x, y), -1 where none does.
-
-    Points are sorted by x once; each (prepared) polygon then tests only the points inside its
-    bounding box, with ``shapely.contains_xy`` (no Point objects are built). With non-overlapping
-    polygons the first match is the only one.
-    """
-    x = np.asarray(x, dtype="float64")
-    y = np.asarray(y, dtype="float64")
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
-    found = np.full(len(x), -1, dtype="int64")
-    for index, polygon in enumerate(np.asarray(polygons)):
-        minx, miny, maxx, maxy = polygon.bounds
-        lo, hi = np.searchsorted(xs, minx, "left"), np.searchsorted(xs, maxx, "right")
-        if lo == hi:
-            continue
-        window = np.nonzero((ys[lo:hi] >= miny) & (ys[lo:hi] <= maxy))[0] + lo
-        if len(window) == 0:
-            continue
-        shapely.prepare(polygon)
-        inside = window[shapely.contains_xy(polygon, xs[window], ys[window])]
-        found[order[inside]] = index
-    return found
 
 
 def _nearest_within(lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame, max_km: float):
