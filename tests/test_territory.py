@@ -71,7 +71,7 @@ def test_coordinates_are_joined_to_departements_and_nuts():
                     {"country": "BE", "latitude": "50.85", "longitude": "4.35"},  # Brussels
                     {"country": "DE"}, {"country": "BE", "city": "Bruxelles"}])
     assert table.loc["t0", "departement"] == "69" and table.loc["t0", "method"] == "coordinates"
-    assert pd.isna(table.loc["t0", "commune"])  # no commune boundaries in the reference data
+    assert table.loc["t0", "commune"] == "69123"  # the commune outline that holds the point
     assert table.loc["t1", "nuts2"] == "BE10" and table.loc["t1", "status"] == "placed"
     assert table.loc["t2", "status"] == "country only"
     assert table.loc["t3", "status"] == "country only" and "only French commune names" in table.loc["t3", "reason"]
@@ -79,8 +79,8 @@ def test_coordinates_are_joined_to_departements_and_nuts():
 
 def test_unmatched_values_fail_loudly_listing_every_one_with_the_file():
     placement = territory.place(orgs(
-        {"country": "FR", "commune": "20004"},  # Corsica written with 20
-        {"country": "FR", "commune": "1001"},  # leading zero lost
+        {"country": "FR", "commune": "20999"},  # Corsica written with 20, and no such former code
+        {"country": "FR", "commune": "9999"},  # leading zero lost, and no such commune
         {"country": "FR", "city": "Lille", "region": "31"},  # old région code (Nord-Pas-de-Calais)
         {"country": "FR", "city": "Lille", "departement": "20"},
         {"country": "FR", "city": "Atlantis-sur-Mer"},
@@ -93,13 +93,13 @@ def test_unmatched_values_fail_loudly_listing_every_one_with_the_file():
         placement.check()
     message = str(caught.value)
     assert "atlas/organisations.csv" in message
-    for expected in ["'20004'", "2A", "'1001'", "01001", "region '31'", "since 2016 it is 32", "departement '20'",
+    for expected in ["'20999'", "2A", "'9999'", "region '31'", "since 2016 it is 32", "departement '20'",
                      "Atlantis-sur-Mer", "swapped", "country 'UK'", "GB"]:
         assert expected in message, expected
     assert message.count("  id t") == 7
     counts = placement.counts()
     assert counts == {"read": 9, "placed": 1, "country only": 0, "no location": 1, "unmatched": 7, "ambiguous": 0,
-                      "placed in France": 1}
+                      "conflict": 0, "placed in France": 1}
     assert len(placement.unplaced) == 8 and placement.unplaced["reason"].notna().all()
 
 
@@ -224,12 +224,14 @@ def test_write_outputs(sample, tmp_path):
     assert deps.loc[deps["code"] == "2A", "organisations"].item() == 0
 
 
-def test_write_outputs_stops_at_the_gate_after_writing_unplaced(tmp_path):
+def test_write_outputs_stops_at_the_gate_only_when_strict(tmp_path):
     placement = territory.place(orgs({"country": "FR", "commune": "99999"}))
     with pytest.raises(territory.HarmonisationError):
-        territory.write_outputs(placement, tmp_path, progress=False)
-    unplaced = pd.read_csv(tmp_path / "unplaced.csv", dtype=str)
-    assert unplaced["commune_given"].tolist() == ["99999"] and not (tmp_path / "departements.csv").exists()
+        territory.write_outputs(placement, tmp_path / "strict", strict=True, progress=False)
+    unplaced = pd.read_csv(tmp_path / "strict" / "unplaced.csv", dtype=str)
+    assert unplaced["commune_given"].tolist() == ["99999"] and not (tmp_path / "strict" / "departements.csv").exists()
+    territory.write_outputs(placement, tmp_path / "default", progress=False)
+    assert (tmp_path / "default" / "departements.csv").is_file()
 
 
 def _atlas_folder(path, rows: list[str]):
@@ -258,18 +260,76 @@ def test_cli_writes_tables_for_an_atlas_folder(tmp_path):
     assert regions.loc["94", "organisations"] == 1 and regions.loc["32", "organisations"] == 1
 
 
-def test_cli_fails_listing_unmatched_values(tmp_path):
+def test_cli_warns_by_default_and_fails_with_strict(tmp_path):
     from click.testing import CliRunner
 
     from essnum.cli import main
 
     atlas = _atlas_folder(tmp_path / "atlas", ["t1,TEST one,reseau,FR,Saint-Denis,,,,test source",
-                                                "t2,TEST two,tech,FR,,20004,,,test source"])
+                                                "t2,TEST two,tech,FR,,20999,,,test source",
+                                                "t3,TEST three,tech,FR,Lille,,,,test source"])
     result = CliRunner().invoke(main, ["territory", "--atlas", str(atlas), "--out", str(tmp_path / "out")])
-    assert result.exit_code != 0
-    assert "Saint-Denis" in result.output and "'20004'" in result.output
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "Saint-Denis" in result.output and "'20999'" in result.output
     assert str(atlas / "organisations.csv") in result.output
-    assert (tmp_path / "out" / "unplaced.csv").is_file() and not (tmp_path / "out" / "regions.csv").exists()
+    regions = pd.read_csv(tmp_path / "out" / "regions.csv", dtype={"code": str}).set_index("code")
+    assert regions["organisations"].sum() == 1  # Lille; the two others in unplaced.csv only
+    strict = CliRunner().invoke(main, ["territory", "--atlas", str(atlas), "--out", str(tmp_path / "strict"), "--strict"])
+    assert strict.exit_code != 0 and "Traceback" not in strict.output and "'20999'" in strict.output
+    assert (tmp_path / "strict" / "unplaced.csv").is_file() and not (tmp_path / "strict" / "regions.csv").exists()
+
+
+#: A messy export as real ones come (synthetic rows): the evidence each carries, and what must come out.
+MESSY = [
+    # id, city, commune, postal_code, lon, lat, expected status, commune, method contains
+    ("postal-city", "75002 Paris", None, None, None, None, "placed", "75056", "postal code in the city text"),
+    ("postal-only", "13013", None, None, None, None, "placed", "13055", "postal code in the city text"),
+    ("marseille-13", "Marseille 13", None, None, None, None, "placed", "13055", "arrondissement"),
+    ("paris-2e", "Paris 2e", None, None, None, None, "placed", "75056", "arrondissement"),
+    ("lyon-3", "Lyon 3", None, None, None, None, "placed", "69123", "arrondissement"),
+    ("locality", "La Plaine Saint-Denis", None, None, 2.3560, 48.9185, "placed", "93066", "coordinates"),
+    ("departement-name", "Seine-Saint-Denis", None, None, 2.4485, 48.8638, "placed", "93048", "coordinates"),
+    ("region-name", "Brittany", None, None, -1.6778, 48.1173, "placed", "35238", "coordinates"),
+    ("technopole", "Valbonne Sophia-Antipolis", None, None, 7.0550, 43.6170, "placed", "06152", "coordinates"),
+    ("overseas-locality", "La Riviere", None, None, 55.4400, -21.2500, "placed", "97414", "coordinates"),
+    ("former-code", None, "20004", None, None, None, "placed", "2A004", "former commune code"),
+    ("lost-zero", None, "1053", None, None, None, "placed", "01053", "leading zero restored"),
+    ("postal-column", None, None, "25000", None, None, "placed", "25056", "postal code"),
+    ("near-point", None, "92012", None, 2.2650, 48.8440, "placed", "92012", "commune code"),
+    ("homonym-by-point", "Saint-Denis", None, None, 55.4504, -20.8789, "placed", "97411", "homonym chosen"),
+    # conflicts: reported, never guessed
+    ("code-vs-point", None, "75056", None, 5.3698, 43.2965, "conflict", None, None),
+    ("postal-vs-point", "93100 Montreuil", None, None, 1.7640, 50.4640, "conflict", None, None),
+    ("point-abroad", "75011 Paris", None, None, -58.4, -34.6, "conflict", None, None),
+    ("code-vs-city", "Lille", "75056", None, None, None, "conflict", None, None),
+]
+
+
+def test_a_messy_export_is_placed_with_all_its_evidence():
+    frame = pd.DataFrame([{"id": r[0], "country": "FR", "city": r[1], "commune": r[2], "postal_code": r[3],
+                           "longitude": r[4], "latitude": r[5]} for r in MESSY])
+    placement = territory.place(frame, source_file="export/organisations.csv")
+    table = placement.organisations.set_index("id")
+    for row_id, *_, status, commune, method in MESSY:
+        row = table.loc[row_id]
+        assert row["status"] == status, (row_id, row["reason"])
+        if status == "placed":
+            assert row["commune"] == commune and method in row["method"], (row_id, row["commune"], row["method"])
+        else:
+            assert pd.isna(row["commune"]) and "which is right?" in row["reason"], (row_id, row["reason"])
+    assert "93048" in table.loc["postal-vs-point", "reason"] and "62588" in table.loc["postal-vs-point", "reason"]
+    assert "no French commune" in table.loc["point-abroad", "reason"]
+    assert "La Plaine Saint-Denis" in table.loc["locality", "reason"]  # why the coordinates decided
+    assert table.loc["marseille-13", "arrondissement"] == "13213" and table.loc["paris-2e", "arrondissement"] == "75102"
+    counts = placement.counts()
+    assert counts["read"] == len(MESSY) == counts["placed"] + counts["conflict"] and counts["conflict"] == 4
+    with pytest.raises(territory.HarmonisationError, match="export/organisations.csv"):
+        placement.check()
+
+
+def test_a_foreign_point_outside_its_country_is_reported():
+    table = placed([{"country": "IE", "city": "Galway", "latitude": "54.597", "longitude": "-5.930"}])  # Belfast
+    assert table.loc["t0", "status"] == "unmatched" and "GB" in table.loc["t0", "reason"]
 
 
 def test_an_atlas_without_rows_gives_empty_but_complete_tables(tmp_path):

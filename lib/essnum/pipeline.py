@@ -30,7 +30,7 @@ def _check_data() -> list[Path]:
 def _territory() -> list[Path]:
     from essnum.territory.export import build_territory
 
-    return build_territory(None, build_dir() / "territory", progress=False)[1]
+    return build_territory(None, build_dir() / "territory", strict=True, progress=False)[1]
 
 
 def _network() -> list[Path]:

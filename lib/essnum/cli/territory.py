@@ -18,16 +18,18 @@ import click
                    "(default: département polygon centroids; the reference data have no commune points).")
 @click.option("--mirror", type=click.Path(file_okay=False), default=None,
               help="Local mirror of the reference data (default: $ESSNUM_MIRROR, else ../shared/data).")
-@click.option("--allow-unmatched", is_flag=True,
-              help="Write the tables even when some values match no reference unit (they stay in unplaced.csv).")
+@click.option("--strict", is_flag=True,
+              help="Stop (exit 1) when some organisations match no unit, several, or carry conflicting evidence, "
+                   "after writing unplaced.csv (essnum build uses it on the embedded atlas).")
 def territory(atlas_dir: str | None, out_dir: str, commune_points: str | None, mirror: str | None,
-              allow_unmatched: bool) -> None:
-    """Place every organisation in its commune, département, région, NUTS regions and country; write counts,
-    densities, location quotients, concentration and the distance from each département to support.
+              strict: bool) -> None:
+    """Place every organisation in its commune, département, région, NUTS regions and country, using all its
+    evidence (commune code, city text with postal codes and arrondissements, postal code, coordinates); write
+    counts, densities, location quotients, concentration and the distance from each département to support.
 
-    Unmatched or ambiguous values (unknown commune code, homonymous city without département, old région
-    code, "20" for Corsica, …) stop the command after writing unplaced.csv, listing each one and the file to
-    fix, unless --allow-unmatched.
+    Organisations that match nothing, several communes, or whose evidence disagrees (a code or city far from
+    the coordinates) are warnings: listed with the file to fix, kept in unplaced.csv, counted in no unit.
+    With --strict they are errors.
     """
     from essnum.data.sources import MIRROR_ENV, ReferenceDataError
     from essnum.paths import build_dir
@@ -38,13 +40,18 @@ def territory(atlas_dir: str | None, out_dir: str, commune_points: str | None, m
     if mirror:
         os.environ[MIRROR_ENV] = mirror
     try:
-        placement, written = build_territory(atlas_dir, out_dir, commune_points, allow_unmatched)
+        placement, written = build_territory(atlas_dir, out_dir, commune_points, strict)
     except HarmonisationError as error:
         raise click.ClickException(f"{error}\n(unplaced.csv and organisations.csv were written to {out_dir})")
     except ReferenceDataError as error:
         raise click.ClickException(str(error))
     counts = placement.counts()
     click.echo("organisations: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+    for _, row in placement.unmatched.head(20).iterrows():
+        click.echo(f"warning: {placement.source_file}: id {row['id']}: {row['status']}: {row['reason']}", err=True)
+    if len(placement.unmatched) > 20:
+        click.echo(f"warning: … and {len(placement.unmatched) - 20} more (unplaced.csv)", err=True)
     if len(placement.unmatched):
-        click.echo(f"{len(placement.unmatched)} unmatched or ambiguous value(s) kept in unplaced.csv (--allow-unmatched)")
+        click.echo(f"{len(placement.unmatched)} organisation(s) unmatched, ambiguous or in conflict: kept in "
+                   f"unplaced.csv, counted in no unit; fix them in {placement.source_file} (--strict makes them errors)")
     click.echo(f"wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written))

@@ -177,7 +177,8 @@ def by_postal_code(postal: pd.Series, city: pd.Series) -> tuple[pd.Series, pd.Se
         if len(candidates) == 1:
             current[row], how[row] = candidates["current"].iloc[0], "postal code"
             continue
-        match = candidates[candidates["key"] == keys[row]] if keys[row] else candidates.iloc[0:0]
+        key = keys[row]
+        match = candidates[candidates["key"] == key] if isinstance(key, str) and key else candidates.iloc[0:0]
         if len(match) == 1:
             current[row], how[row] = match["current"].iloc[0], "postal code and city name"
         else:

@@ -38,12 +38,13 @@ def read_commune_points(path: str | Path) -> pd.DataFrame:
 
 
 def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.DataFrame | None = None,
-                  allow_unmatched: bool = False, progress: bool = True, notes: dict | None = None) -> list[Path]:
+                  strict: bool = False, progress: bool = True, notes: dict | None = None) -> list[Path]:
     """Write the placement and every territorial table of ``placement`` into ``out_dir``.
 
     Always: ``organisations.csv`` (every row read, with its placement) and ``unplaced.csv`` (rows not
-    placed, with status and reason). Then the harmonisation gate runs (``HarmonisationError`` unless
-    ``allow_unmatched``), and the tables follow: ``communes.csv``; ``departements.csv`` (with the
+    placed, with status and reason). With ``strict`` the harmonisation gate runs then
+    (``HarmonisationError`` listing every unmatched, ambiguous or conflicting value); otherwise they stay
+    in ``unplaced.csv`` as warnings. The tables follow: ``communes.csv``; ``departements.csv`` (with the
     distance to support), ``regions.csv``, ``nuts1/2/3.csv``, ``countries.csv``, each also a layer of
     ``territory.gpkg`` (France in EPSG:4326, Europe in ``territory.europe_crs``);
     ``location_quotients_{departements,regions}.csv``, ``concentration.csv``, ``summary.json`` (counts,
@@ -67,7 +68,7 @@ def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.
 
     csv(placement.organisations, "organisations.csv")
     csv(placement.unplaced, "unplaced.csv")
-    if not allow_unmatched:
+    if strict:
         placement.check()
 
     gpkg = out / "territory.gpkg"
@@ -130,7 +131,7 @@ def _layer(shapes: gpd.GeoDataFrame, table: pd.DataFrame, gpkg: Path, layer: str
 
 
 def build_territory(atlas_directory: str | Path | None, out_dir: str | Path,
-                    commune_points: str | Path | None = None, allow_unmatched: bool = False,
+                    commune_points: str | Path | None = None, strict: bool = False,
                     progress: bool = True) -> tuple[Placement, list[Path]]:
     """``essnum territory``: load an atlas folder (the embedded one by default), place, write outputs."""
     from essnum.data.atlas import load_atlas
@@ -142,4 +143,4 @@ def build_territory(atlas_directory: str | Path | None, out_dir: str | Path,
     rejected = atlas.rejected.get("organisations")
     notes = {"atlas_rows_rejected_by_validation": 0 if rejected is None else len(rejected),
              "commune_points": str(commune_points) if commune_points else None}
-    return placement, write_outputs(placement, out_dir, points, allow_unmatched, progress, notes)
+    return placement, write_outputs(placement, out_dir, points, strict, progress, notes)

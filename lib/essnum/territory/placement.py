@@ -1,22 +1,30 @@
 """Placement of organisations in communes, départements, régions, NUTS units and countries.
 
-``place`` takes the organisations table of the atlas import format and locates each row,
-in this order of evidence:
+``place`` takes the organisations table of the atlas import format and locates each French row with ALL
+the evidence it carries, saying in ``method`` which piece decided:
 
-1. ``commune`` — an INSEE commune code (COG 2023; Paris/Lyon/Marseille arrondissements roll up to
-   their commune 75056/69123/13055);
-2. ``city`` — a name matched against the INSEE commune list after ``reference.normalise_name``
-   (accents, case, punctuation, leading article, "St"/"Ste"). Homonyms are resolved by the
-   département when one is given (an optional ``departement`` column, a "(93)" suffix in the city,
-   an overseas country code such as RE, or the coordinates); otherwise the row is *ambiguous*;
-3. ``latitude``/``longitude`` — point in the département polygons (France) or NUTS-3 polygons
-   (elsewhere); the commune stays unknown (the reference data have no commune boundaries).
+1. ``commune`` — an INSEE commune code: in force (COG 2026), an arrondissement municipal (kept in
+   ``arrondissement``, rolled up to 75056/69123/13055), a commune déléguée, a former code (through the
+   COG's changes since 1943: "20004" is Ajaccio, 2A004), or a code that lost its leading zero;
+2. ``city`` — a text: a postal code in it ("75002 Paris", "13013"), an arrondissement ("Paris 2e",
+   "Marseille 13", "Lyon 3"), else a commune name matched after ``reference.normalise_name`` (accents, case,
+   punctuation, leading article, "St"/"Ste"); homonyms are resolved by the département (a ``departement``
+   column, a "(93)" suffix, an overseas country code such as RE) or by the département of the coordinates;
+3. ``postal_code`` — when the export has such a column;
+4. ``latitude``/``longitude`` — the commune whose outline holds the point (IGN 2018 outlines of the
+   communes in force; near misses off a simplified coast snap within ``territory.coordinate_snap_km``).
 
-Organisations outside France without coordinates are placed at country level. Every row ends with a
-``status``: ``placed``, ``country only``, ``no location`` (France, nothing to locate with),
-``unmatched`` or ``ambiguous`` (a value that matches nothing, or several things), with a ``reason``.
-The harmonisation gate (``Placement.check``) raises ``HarmonisationError`` listing every unmatched or
-ambiguous value and the file to fix; nothing is dropped: read = placed + country only + unplaced.
+The first text evidence that resolves gives the commune, checked against the others and the coordinates:
+two texts naming different communes, or a point farther than ``territory.evidence_conflict_km`` from the
+commune the text names (or outside France), make a *conflict* — nothing placed, both reasons given. A
+text that resolves to nothing (a locality such as "La Plaine Saint-Denis", a region name, a name absent
+from the département of the point) falls back to the coordinates, its problem kept in ``reason``.
+Organisations outside France are placed by their coordinates in NUTS-3 regions, else at country level.
+
+Every row ends with a ``status``: ``placed``, ``country only``, ``no location`` (nothing to locate with),
+``unmatched``, ``ambiguous`` or ``conflict``, with a ``reason``. ``Placement.check`` (the harmonisation
+gate, used with ``--strict``) raises ``HarmonisationError`` listing every unmatched, ambiguous or
+conflicting row and the file to fix; nothing is dropped: read = placed + country only + the rest.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import shapely
 from essnum.config import decision
 from essnum.data import reference
 
+from . import communes as communes_module
 from .communes import points_in_polygons
 
 #: Pre-2016 région codes (INSEE, loi NOTRe merger of 1 January 2016) → current code. Used only to say
@@ -150,13 +159,13 @@ class Placement:
     @property
     def unmatched(self) -> pd.DataFrame:
         o = self.organisations
-        return o[o["status"].isin(["unmatched", "ambiguous"])]
+        return o[o["status"].isin(["unmatched", "ambiguous", "conflict"])]
 
     def counts(self) -> dict[str, int]:
-        """Reconciliation: read = placed + country only + no location + unmatched + ambiguous."""
+        """Reconciliation: read = placed + country only + no location + unmatched + ambiguous + conflict."""
         status = self.organisations["status"].value_counts()
         counts = {"read": len(self.organisations)}
-        counts.update({s: int(status.get(s, 0)) for s in ["placed", "country only", "no location", "unmatched", "ambiguous"]})
+        counts.update({s: int(status.get(s, 0)) for s in STATUSES})
         counts["placed in France"] = len(self.france)
         return counts
 
@@ -283,52 +292,23 @@ def place(organisations: pd.DataFrame, source_file: str | Path = "organisations.
     fail(~is_france & commune.notna(), "unmatched",
          "commune code given for an organisation outside France (country " + country.fillna("missing") + ")")
 
-    # 1. commune code
-    by_code = is_france & commune.notna() & out["status"].isna()
-    known = by_code & commune.isin(communes.index)
-    fail(by_code & ~known, "unmatched", commune.where(by_code & ~known).dropna().map(_commune_code_problem).reindex(frame.index))
-    out.loc[known, "commune"] = commune[known]
-    out.loc[known, "method"] = "commune code"
-
-    # 2. city name
-    by_name = is_france & commune.isna() & city.notna() & out["status"].isna()
-    index = _names_index()
-    dep_of_point = pd.Series(pd.NA, index=frame.index, dtype="string")
-    has_point = lon.notna() & lat.notna()
-    if (by_name & has_point).any():
-        departements = reference.departements(overseas=True)
-        rows = np.nonzero((by_name & has_point).to_numpy())[0]
-        found, _, _ = _locate(lon.iloc[rows].to_numpy(), lat.iloc[rows].to_numpy(), departements)
-        codes = np.where(found >= 0, departements["code"].to_numpy()[np.maximum(found, 0)], None)
-        dep_of_point.iloc[rows] = pd.array(codes, dtype="string")
-    for i in np.nonzero(by_name.to_numpy())[0]:
-        label = frame.index[i]
-        name = city.iloc[i]
-        candidates = index.get(reference.normalise_name(name), [])
-        hint = dep_hint.iloc[i] if pd.notna(dep_hint.iloc[i]) else dep_of_point.iloc[i]
-        if pd.notna(hint) and len(candidates) > 1:
-            chosen = [c for c in candidates if communes.at[c, "departement"] == hint]
-        elif pd.notna(hint) and len(candidates) == 1 and communes.at[candidates[0], "departement"] != hint:
-            chosen = []
-        else:
-            chosen = candidates
-        if len(chosen) == 1:
-            out.at[label, "commune"] = chosen[0]
-            out.at[label, "method"] = "city name"
-        elif not candidates:
-            out.at[label, "status"] = "unmatched"
-            out.at[label, "reason"] = f"city {name!r}: no INSEE commune of that name (normalised {reference.normalise_name(name)!r})"
-        else:
-            listed = ", ".join(f"{c} ({communes.at[c, 'departement']})" for c in candidates)
-            out.at[label, "status"] = "ambiguous" if len(chosen) != 0 or pd.isna(hint) else "unmatched"
-            out.at[label, "reason"] = (f"city {name!r}: {len(candidates)} communes of that name: {listed}; "
-                                       + (f"none in département {hint}" if pd.notna(hint) else
-                                          "give the commune code or the département, e.g. 'Saint-Denis (93)'"))
-
-    # the commune decides département and région; a given département/région must agree with it
+    # France: every piece of evidence, then one decision per row (see _decide)
+    france = is_france & out["status"].isna()
+    point = communes_module.by_point(lon.where(france & has_point_of(lon, lat)), lat, _shapes())
+    evidence = {
+        "code": _code_evidence(commune.where(france)),
+        "city": _city_evidence(city.where(france), dep_hint, point[0]),
+        "postal code": communes_module.by_postal_code(_text(frame, "postal_code").where(france), city),
+        "coordinates": point,
+    }
+    swapped = communes_module.by_point(lat.where(point[2].notna()), lon, _shapes())[0]
+    point[2][swapped.notna()] += (" (latitude and longitude swapped? read the other way the point falls in "
+                                  + swapped[swapped.notna()] + ")")
+    _decide(out, france, evidence, lon, lat, has_point_of(lon, lat))
     located = out["commune"].notna()
-    out.loc[located, "arrondissement"] = out.loc[located, "commune"].where(
-        communes["kind"].reindex(out.loc[located, "commune"]).to_numpy() == "arrondissement municipal")
+    out.loc[located, "arrondissement"] = out.loc[located, "arrondissement"].fillna(
+        out.loc[located, "commune"].where(
+            communes["kind"].reindex(out.loc[located, "commune"]).to_numpy() == "arrondissement municipal"))
     whole = out["commune"].map(communes["arrondissement_of"]).fillna(out["commune"])
     out.loc[located, "commune"] = whole[located]
     out.loc[located, "commune_name"] = out.loc[located, "commune"].map(communes["name"])
@@ -336,18 +316,14 @@ def place(organisations: pd.DataFrame, source_file: str | Path = "organisations.
     disagree = located & dep_given.notna() & (dep_given != out["departement"])
     fail(disagree, "unmatched", "departement " + dep_given.fillna("") + " given but commune " + out["commune"].fillna("")
          + " is in département " + out["departement"].fillna(""))
+    has_point = has_point_of(lon, lat)
 
-    # 3. coordinates
-    by_point = has_point & out["status"].isna() & ~located
+    # abroad: coordinates in NUTS-3 regions
+    by_point = has_point & out["status"].isna() & ~located & ~is_france
     if by_point.any():
         rows = np.nonzero(by_point.to_numpy())[0]
-        fr_rows = rows[is_france.iloc[rows].to_numpy()]
-        abroad_rows = rows[~is_france.iloc[rows].to_numpy()]
-        if len(fr_rows):
-            _place_points_france(out, fr_rows, lon.iloc[fr_rows].to_numpy(), lat.iloc[fr_rows].to_numpy())
-        if len(abroad_rows):
-            _place_points_abroad(out, abroad_rows, lon.iloc[abroad_rows].to_numpy(), lat.iloc[abroad_rows].to_numpy(),
-                                 country.iloc[abroad_rows].to_numpy())
+        _place_points_abroad(out, rows, lon.iloc[rows].to_numpy(), lat.iloc[rows].to_numpy(),
+                             country.iloc[rows].to_numpy())
 
     # départements → régions and NUTS; a given région must agree
     cog = reference.cog_departements().set_index("code")
@@ -369,7 +345,7 @@ def place(organisations: pd.DataFrame, source_file: str | Path = "organisations.
     out.loc[country_only & city.notna(), "reason"] = "city not used: only French commune names are in the reference data"
     out.loc[country_only & has_point, "reason"] = "coordinates outside the NUTS 2021 coverage: placed by country"
     fail(ok & ~is_france & country.isna(), "no location", "no country, commune, city or coordinates")
-    fail(ok & is_france, "no location", "no commune, city or coordinates")
+    fail(ok & is_france, "no location", "no commune, city, postal code or coordinates")
     placed = out["status"].isin(["placed", "country only"])
     out.loc[~placed, ["commune", "arrondissement", "commune_name", "departement", "region", "nuts3", "nuts2", "nuts1"]] = pd.NA
     out.loc[placed & has_point, "location_lon"] = lon[placed & has_point]
@@ -379,24 +355,6 @@ def place(organisations: pd.DataFrame, source_file: str | Path = "organisations.
     result = pd.concat([given, out], axis=1)
     assert len(result) == n
     return Placement(result.reset_index(drop=True), str(source_file))
-
-
-def _place_points_france(out: pd.DataFrame, rows: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> None:
-    departements = reference.departements(overseas=True)
-    found, nearest, km = _locate(lon, lat, departements)
-    codes = departements["code"].to_numpy()
-    labels = out.index[rows]
-    for label, f, near, dist, x, y in zip(labels, found, nearest, km, lon, lat):
-        if f >= 0:
-            out.at[label, "departement"] = codes[f]
-            out.at[label, "method"] = "coordinates"
-            continue
-        swapped = points_in_polygons(np.array([y]), np.array([x]), departements.geometry.values)[0]
-        hint = (f"; latitude and longitude swapped? ({x}, {y}) read the other way falls in département {codes[swapped]}"
-                if swapped >= 0 else "")
-        out.at[label, "status"] = "unmatched"
-        out.at[label, "reason"] = (f"coordinates ({y}, {x}) fall outside every French département "
-                                   f"(nearest {codes[near]} at {dist:.0f} km){hint}")
 
 
 def _place_points_abroad(out: pd.DataFrame, rows: np.ndarray, lon: np.ndarray, lat: np.ndarray, country: np.ndarray) -> None:
@@ -413,3 +371,150 @@ def _place_points_abroad(out: pd.DataFrame, rows: np.ndarray, lon: np.ndarray, l
             continue
         out.at[label, "nuts3"], out.at[label, "nuts2"], out.at[label, "nuts1"] = ids[f], ids[f][:4], ids[f][:3]
         out.at[label, "method"] = "coordinates"
+
+
+# --- the evidence of French rows -------------------------------------------------------------------
+
+STATUSES = ("placed", "country only", "no location", "unmatched", "ambiguous", "conflict")
+#: "Paris 2e", "Marseille 13", "Lyon 3ème" (after normalise_name): the commune and its arrondissements.
+_ARRONDISSEMENT_TEXT = re.compile(r"^(paris|marseille|lyon)\s+(\d{1,2})\s*(e|er|eme|ieme)?(\s+arrondissement)?$")
+_ARRONDISSEMENTS = {"paris": ("75056", "751", 20), "marseille": ("13055", "132", 16), "lyon": ("69123", "6938", 9)}
+_POSTAL_IN_TEXT = re.compile(r"^\s*(\d{5})\s*(.*)$|^(.*?)\s*(\d{5})\s*$")
+
+
+def has_point_of(lon: pd.Series, lat: pd.Series) -> pd.Series:
+    return lon.notna() & lat.notna()
+
+
+@lru_cache(maxsize=1)
+def _shapes():
+    return reference.commune_shapes()
+
+
+def _code_evidence(codes: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """A commune code: in force, an arrondissement or commune déléguée, a former code (COG changes), a lost
+    leading zero; else the precise hint of :func:`_commune_code_problem`."""
+    current, how, problem = communes_module.by_code(codes)
+    failed = problem.notna()
+    problem[failed] = codes[failed].map(_commune_code_problem)
+    table = commune_table()
+    arrondissement = codes.isin(table.index[table["kind"] == "arrondissement municipal"])
+    current[arrondissement] = codes[arrondissement]  # rolled up to its commune later, the arrondissement kept
+    return current, how, problem
+
+
+def _city_evidence(city: pd.Series, dep_hint: pd.Series, point_commune: pd.Series):
+    """A city text: a postal code in it ("75002 Paris", "13013"), an arrondissement ("Marseille 13",
+    "Paris 2e"), else a commune name (homonyms resolved by the département hint or by the commune the
+    coordinates fall in)."""
+    communes = commune_table()
+    index = _names_index()
+    current = pd.Series(pd.NA, index=city.index, dtype="string")
+    how = pd.Series(pd.NA, index=city.index, dtype="string")
+    problem = pd.Series(pd.NA, index=city.index, dtype="string")
+    ambiguous = pd.Series(False, index=city.index)
+    for label in city.dropna().index:
+        text = city[label]
+        key = reference.normalise_name(text)
+        postal = _POSTAL_IN_TEXT.match(text)
+        arrondissement = _ARRONDISSEMENT_TEXT.match(key)
+        if postal:
+            code, rest = (postal.group(1), postal.group(2)) if postal.group(1) else (postal.group(4), postal.group(3))
+            found, method, why = communes_module.by_postal_code(pd.Series([code]), pd.Series([rest or pd.NA]))
+            if pd.notna(found[0]):
+                current[label] = found[0]
+                how[label] = "postal code in the city text" + (" and its name" if method[0] != "postal code" else "")
+            else:
+                problem[label] = f"city {text!r}: {why[0]}"
+            continue
+        if arrondissement:
+            _, prefix, count = _ARRONDISSEMENTS[arrondissement.group(1)]
+            number = int(arrondissement.group(2))
+            if 1 <= number <= count:
+                code = prefix + (str(number) if len(prefix) == 4 else f"{number:02d}")
+                current[label], how[label] = code, "arrondissement in the city text"
+            else:
+                problem[label] = f"city {text!r}: {arrondissement.group(1).title()} has arrondissements 1 to {count}"
+            continue
+        candidates = index.get(key, [])
+        hint = dep_hint.get(label)
+        if pd.isna(hint) and pd.notna(point_commune.get(label)):
+            hint = communes.at[point_commune[label], "departement"]  # the département the coordinates fall in
+        if len(candidates) > 1 and pd.notna(hint):
+            chosen = [c for c in candidates if communes.at[c, "departement"] == hint]
+        elif len(candidates) == 1 and pd.notna(hint) and communes.at[candidates[0], "departement"] != hint:
+            chosen = []
+        else:
+            chosen = candidates
+        if pd.notna(point_commune.get(label)) and point_commune[label] in chosen:
+            current[label], how[label] = point_commune[label], "city name" + (
+                " (homonym chosen by the coordinates)" if len(candidates) > 1 else "")
+        elif len(chosen) == 1:
+            current[label], how[label] = chosen[0], "city name"
+        elif not candidates:
+            problem[label] = (f"city {text!r}: no INSEE commune of that name (normalised {key!r})")
+        else:
+            listed = ", ".join(f"{c} ({communes.at[c, 'departement']})" for c in candidates)
+            ambiguous[label] = bool(chosen) or pd.isna(hint)
+            problem[label] = (f"city {text!r}: {len(candidates)} communes of that name: {listed}; "
+                              + (f"none in département {hint}" if pd.notna(hint) else
+                                 "give the commune code or the département, e.g. 'Saint-Denis (93)'"))
+    return current, how, problem, ambiguous
+
+
+def _whole(commune: str, table: pd.DataFrame) -> str:
+    """An arrondissement municipal's commune (75111 → 75056), any other commune itself."""
+    parent = table["arrondissement_of"].get(commune)
+    return parent if isinstance(parent, str) else commune
+
+
+def _decide(out: pd.DataFrame, france: pd.Series, evidence: dict, lon: pd.Series, lat: pd.Series,
+            has_point: pd.Series) -> None:
+    """For each French row: the commune of its first text evidence (code, city, postal code) that resolves,
+    checked against the others and against the coordinates; else the commune of its coordinates. Two
+    pieces of evidence naming different communes farther apart than ``territory.evidence_conflict_km`` make
+    a ``conflict`` (both reasons given, nothing placed)."""
+    limit = decision("territory.evidence_conflict_km")
+    names = commune_table()["name"]
+    table = commune_table()
+    point, point_how, point_problem = evidence["coordinates"]
+    texts = [(kind, ev) for kind, ev in evidence.items() if kind != "coordinates"]
+    for label in france[france].index:
+        found = [(kind, ev[0][label], ev[1][label]) for kind, ev in texts if pd.notna(ev[0][label])]
+        if len(found) > 1 and found[0][0] == "code":  # a city that fails beside a code does not matter
+            found = [found[0], *(f for f in found[1:] if _whole(f[1], table) != _whole(found[0][1], table))]
+        problems = [ev[2][label] for _, ev in texts if pd.notna(ev[2][label])]
+        ambiguous = bool(evidence["city"][3][label])
+        p = point[label]
+        if found:
+            kind, commune, method = found[0]
+            others = [(k, c) for k, c, _ in found[1:] if _whole(c, table) != _whole(commune, table)]
+            doubts = []
+            for other_kind, other in others:
+                doubts.append(f"{kind} says {commune} ({names.get(commune, '?')}) but {other_kind} says {other} "
+                              f"({names.get(other, '?')}): which is right?")
+            if has_point[label] and pd.isna(p):
+                doubts.append(f"{kind} says {commune} ({names.get(commune, '?')}) but {point_problem[label]}: "
+                              "which is right?")
+            elif has_point[label] and p != _whole(commune, table):
+                km = communes_module.distance_to_commune_km(lon[[label]], lat[[label]],
+                                                           pd.Series([_whole(commune, table)], index=[label]), _shapes())[label]
+                note = (f"{kind} says {commune} ({names.get(commune, '?')}) but the coordinates fall in {p} "
+                        f"({names.get(p, '?')}), {km:.1f} km from it")
+                if km > limit:
+                    doubts.append(note + f" (more than {limit} km: which is right?)")
+                else:
+                    out.at[label, "reason"] = note + f" (within {limit} km: the {kind} is kept)"
+            if doubts:
+                out.at[label, "status"] = "conflict"
+                out.at[label, "reason"] = "; ".join(doubts)
+                continue
+            out.at[label, "commune"], out.at[label, "method"] = commune, method
+        elif pd.notna(p):
+            out.at[label, "commune"], out.at[label, "method"] = p, point_how[label]
+            if problems:
+                out.at[label, "reason"] = "; ".join(problems) + ": placed by its coordinates"
+        elif problems or pd.notna(point_problem[label]):
+            out.at[label, "status"] = "ambiguous" if ambiguous and not pd.notna(point_problem[label]) else "unmatched"
+            out.at[label, "reason"] = "; ".join([*problems, *([point_problem[label]] if pd.notna(point_problem[label])
+                                                              else [])])

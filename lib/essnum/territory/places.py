@@ -12,7 +12,7 @@ A place is located by the strongest evidence it carries, in this order:
    to the nearest commune);
 3. ``postal_code`` — when it serves one commune only, or one whose name matches the ``city`` given.
 
-When the commune code and the coordinates disagree by more than ``places.conflict_km`` (distance from
+When the commune code and the coordinates disagree by more than ``territory.evidence_conflict_km`` (distance from
 the point to the commune's polygon), the place is a *conflict*: not placed, both reasons given. Nothing
 is guessed and nothing is dropped: every row read comes out with a ``status`` (placed, unplaced,
 conflict), a ``method`` and a ``reason``; read = placed + unplaced + conflict.
@@ -95,7 +95,7 @@ def locate_places(frame: pd.DataFrame, shapes=None) -> pd.DataFrame:
     conflicts: dict = {}
     if differ.any():
         km = distance_to_commune_km(lon[differ], lat[differ], code_commune[differ], shapes)
-        limit = decision("places.conflict_km")
+        limit = decision("territory.evidence_conflict_km")
         names = communes_in_force()["name"]
         for row in km.index:
             text = (f"commune code {codes[row]} ({names.get(code_commune[row], '?')}) but coordinates in "
