@@ -42,8 +42,8 @@ KINDS = {
     "mediation": "lieux de médiation numérique (data·inclusion, début 2023)",
     "cnfs_host": "structures d'accueil des conseillers numériques France Services (2021)",
 }
-PLACE_COLUMNS = ["id", "name", "kind", "source", "date", "commune", "commune_name", "departement", "region",
-                 "method", "status", "reason", "longitude", "latitude"]
+PLACE_COLUMNS = ["id", "name", "kind", "services", "source", "date", "commune", "commune_name", "departement",
+                 "region", "method", "status", "reason", "longitude", "latitude"]
 HOST_COLUMNS = ["siret", "siren", "host_type", "posts", "state_funding_eur", "zrr", "qpv"]
 
 
@@ -72,6 +72,8 @@ class SupportOffer:
 def _placed(frame: pd.DataFrame, kind: str, shapes) -> tuple[pd.DataFrame, dict[str, int]]:
     frame = frame.copy()
     frame["kind"] = kind
+    services = frame["services"] if "services" in frame.columns else pd.Series(pd.NA, index=frame.index)
+    frame["services"] = services.map(lambda v: "; ".join(v) if isinstance(v, list | tuple) else v).astype("string")
     placed = place_places(frame, frame.attrs.get("sources", [kind])[0], shapes)
     columns = PLACE_COLUMNS + [c for c in HOST_COLUMNS if c in placed.places.columns]
     return placed.places[columns], placed.counts()
