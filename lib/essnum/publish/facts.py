@@ -470,11 +470,13 @@ def territory_facts() -> Iterator[Fact]:
                    "Régions comptant au moins une organisation localisée", method, files)
 
 
-def _support_files() -> list[Path]:
-    """The declarations pinning the support-offer data (sha256 of each file) and the curated funding tables."""
+def _support_files(classified: bool = False) -> list[Path]:
+    """The declarations pinning the support-offer data (sha256 of each file); with ``classified``, the curated
+    tables that classify the CnFS hosts too (name rules, legal categories)."""
     from essnum.paths import data_dir
 
-    return [data_dir() / "reference" / "sources.toml", *sorted((data_dir() / "funding").glob("*"))]
+    tables = ["host_name_rules.csv", "legal_categories.csv"] if classified else []
+    return [data_dir() / "reference" / "sources.toml", *(data_dir() / "funding" / name for name in tables)]
 
 
 @provider("support.")
@@ -540,6 +542,7 @@ def support_facts() -> Iterator[Fact]:
                        f"Part des postes de conseillers numériques dont la structure d'accueil est {label}",
                        cnfs + " (indicateurs ZRR et QPV de la liste)", files)
     bounds = offer.bounds.loc["state_funding_eur"]
+    files = _support_files(classified=True)
     programme = ("structures d'accueil classées par preuve documentée : registre des organisations ESS candidates "
                  "(ess-numerique-candidates) par SIREN, puis règles de nom (data/funding/host_name_rules.csv) ; "
                  "le reste inconnu (essnum.funding.programme)")

@@ -144,7 +144,7 @@ def offer_sources(offer: dict) -> list[str]:
 
 #: The tables of a :class:`SupportOffer`, as stored in the cache folder.
 TABLES = ("places", "communes", "departements", "regions", "beyond", "priority", "hosts", "bounds")
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def inputs() -> list[Path]:
@@ -180,6 +180,8 @@ def support_offer() -> SupportOffer:
         if meta.get("key") == key and all((folder / f"{name}.parquet").is_file() for name in TABLES):
             tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
             tables["bounds"] = tables["bounds"].set_index("measure")
+            for name, frame in tables.items():
+                frame.attrs["sources"] = meta.get("table_sources", {}).get(name, [])
             return SupportOffer(**tables, counts=meta["counts"], sources=meta["sources"])
     offer = compute_support_offer()
     folder.mkdir(parents=True, exist_ok=True)
@@ -190,7 +192,9 @@ def support_offer() -> SupportOffer:
         with atomic_write(folder / f"{name}.parquet", "wb") as handle:
             frame.to_parquet(handle, index=False)
     with atomic_write(meta_path, "w") as handle:
-        json.dump({"key": key, "counts": offer.counts, "sources": offer.sources}, handle, indent=1, sort_keys=True)
+        table_sources = {name: list(getattr(offer, name).attrs.get("sources", [])) for name in TABLES}
+        json.dump({"key": key, "counts": offer.counts, "sources": offer.sources, "table_sources": table_sources},
+                  handle, indent=1, sort_keys=True)
     return offer
 
 
@@ -220,6 +224,7 @@ def compute_support_offer() -> SupportOffer:
     classified = classify_hosts(hosts, support.ess_register())
     classified["region"] = placed["cnfs_host"]["region"].to_numpy()
     places = pd.concat(placed.values(), ignore_index=True)
+    places.attrs["sources"] = sources
     return SupportOffer(
         places=places, counts=counts, communes=communes,
         departements=_unit_table("departement", placed, communes, beyond),
@@ -245,3 +250,13 @@ def write_tables(offer: SupportOffer | None = None, folder: Path | None = None) 
             frame.to_csv(handle, index=False, lineterminator="\n")
         written.append(folder / f"{name}.csv")
     return sorted([*written, folder / "meta.json", *(folder / f"{name}.parquet" for name in TABLES)])
+
+
+def extremes(column: str, level: str = "region", highest: bool = True, n: int = 1) -> str:
+    """The names of the ``n`` units of ``level`` with the highest (or lowest) ``column`` of the support offer's
+    table, in that order, joined the French way ("Guyane", "Guyane et Corse", "Guyane, Corse et Bretagne"):
+    for a sentence of a brief that names the units at the ends of an indicator (ties: alphabetical)."""
+    table = support_offer().regions if level == "region" else support_offer().departements
+    ranked = table.dropna(subset=[column]).sort_values([column, "name"], ascending=[not highest, True])
+    names = ranked["name"].head(n).tolist()
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
