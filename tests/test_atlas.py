@@ -84,7 +84,8 @@ def test_schemas_are_valid_frictionless_and_family_codes_agree(atlas):
     assert enum == list(atlas.families["code"])
     countries = next(f for f in load_schema(atlas_dir() / "organisations.schema.json")["fields"]
                      if f["name"] == "country")["constraints"]["enum"]
-    assert len(countries) == 249 and {"FR", "BE", "GB", "GR"} <= set(countries) and not {"UK", "EL", "EU"} & set(countries)
+    # the 249 ISO 3166-1 alpha-2 codes + XK (Kosovo, user-assigned, used by the EU and Eurostat)
+    assert len(countries) == 250 and {"FR", "BE", "GB", "GR", "XK"} <= set(countries) and not {"UK", "EL", "EU"} & set(countries)
 
 
 def write_folder(tmp_path, organisations: str, links: str, collectives: str | None = None):
@@ -111,8 +112,8 @@ def test_minimal_external_export_loads_with_extra_columns(tmp_path):
     assert atlas.organisations.loc[0, "website"] == "https://example.org"
     assert pd.isna(atlas.organisations.loc[0, "family"]) and pd.isna(atlas.links.loc[0, "role"])
     assert atlas.collectives.to_dict("records") == [
-        {"collective_id": "c1", "label": "Synthetic network", "kind": "network"},
-        {"collective_id": "c2", "label": "Synthetic forum", "kind": "event"}]
+        {"collective_id": "c1", "label": "Synthetic network", "kind": "network", "derived": True, "label_missing": False},
+        {"collective_id": "c2", "label": "Synthetic forum", "kind": "event", "derived": True, "label_missing": False}]
     assert len(atlas.families) == 9  # the project's fixed codes
 
 
@@ -141,12 +142,14 @@ def test_cross_table_checks_reject_with_reasons(tmp_path):
     assert not atlas.ok
     counts = atlas.report.counts()
     assert counts["organisations"] == {"read": 4, "kept": 3, "rejected": 1}
-    assert counts["links"] == {"read": 4, "kept": 1, "rejected": 3}
+    # the link to c9, a collective absent from collectives.csv, is kept (c9 derived from links.csv)
+    assert counts["links"] == {"read": 4, "kept": 2, "rejected": 2, "merged": 0}
     assert counts["collectives"] == {"read": 2, "kept": 1, "rejected": 1}
     reasons = {t: dict(zip(r["row"], r["reason"])) for t, r in atlas.rejected.items() if len(r)}
     assert "latitude and longitude must be given together" in reasons["organisations"][3]
     assert "'Network One' differs from 'Network one'" in reasons["links"][3]
-    assert "'c9' is not a collective_id of collectives.csv" in reasons["links"][4]
+    assert 4 not in reasons["links"]
+    assert atlas.collectives.set_index("collective_id").loc["c9", ["label", "derived"]].tolist() == ["Undescribed", True]
     assert "'b' was rejected from organisations.csv (row 3)" in reasons["links"][5]
     assert "'zz' is not an id of organisations.csv" in reasons["collectives"][3]
     unsourced = [p for p in atlas.report.errors if p.field == "location_source"]
@@ -186,4 +189,4 @@ def test_unreadable_collectives_file_gives_one_error_not_a_cascade(tmp_path):
     atlas = load_atlas(folder)
     assert [p.message for p in atlas.report.errors] == ["delimiter looks like ';', not ','"]
     assert [p.message for p in atlas.report.warnings] == ["all 2 rows set aside: collectives.csv could not be read"]
-    assert atlas.report.counts()["links"] == {"read": 2, "kept": 0, "rejected": 2}
+    assert atlas.report.counts()["links"] == {"read": 2, "kept": 0, "rejected": 2, "merged": 0}

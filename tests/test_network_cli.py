@@ -13,7 +13,7 @@ def test_network_command_on_a_synthetic_atlas(tmp_path):
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["network", "--atlas", str(tmp_path / "atlas"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "150 organisations" in result.output
+    assert "organisations: read 150 = kept 150 + rejected 0" in result.output
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["synthetic"] is True and summary["counts"]["organisations_kept"] == 150
     assert (tmp_path / "out" / "organisations.gexf").is_file() and (tmp_path / "out" / "bipartite.graphml").is_file()

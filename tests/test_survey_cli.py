@@ -11,10 +11,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_funding_shares_reports_rejections_and_writes_tables(tmp_path):
-    result = CliRunner().invoke(main, ["funding", "shares", str(FIXTURES / "funding" / "malformed.csv"),
-                                       "--replicates", "200", "--out", str(tmp_path)])
+    args = ["funding", "shares", str(FIXTURES / "funding" / "malformed.csv"), "--replicates", "200", "--out", str(tmp_path)]
+    refused = CliRunner().invoke(main, args)  # rejected rows are errors: exit 1, after writing the outputs
+    assert refused.exit_code == 1 and "4 of 6 rows" in refused.output and "--allow-rejected" in refused.output
+    result = CliRunner().invoke(main, [*args, "--allow-rejected"])
     assert result.exit_code == 0, result.output
-    assert "6 rows read, 2 kept, 4 rejected" in result.output
+    assert "6 rows read = 2 kept + 4 rejected" in result.output
     assert "malformed.csv:3: error: [amount]" in result.output
     rejected = pd.read_csv(tmp_path / "rejected.csv")
     assert rejected["row"].tolist() == [3, 4, 5, 6]
@@ -25,7 +27,7 @@ def test_survey_tabulate_suppresses_small_cells(tmp_path):
     out = tmp_path / "table.csv"
     result = CliRunner().invoke(main, ["survey", "tabulate", str(FIXTURES / "survey" / "export.csv"),
                                        str(FIXTURES / "survey" / "codebook.yaml"), "--rows", "maturity",
-                                       "--columns", "funding_barrier", "--out", str(out)])
+                                       "--columns", "funding_barrier", "--out", str(out), "--allow-rejected"])
     assert result.exit_code == 0, result.output
     assert "×" in result.output and "threshold 11" in result.output
     table = pd.read_csv(out, index_col=0)

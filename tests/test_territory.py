@@ -339,3 +339,17 @@ def test_an_atlas_without_rows_gives_empty_but_complete_tables(tmp_path):
     territory.write_outputs(placement, tmp_path, progress=False)
     assert len(pd.read_csv(tmp_path / "departements.csv")) == 101
     assert pd.read_csv(tmp_path / "concentration.csv")["organisations"].tolist() == [0, 0]
+
+
+def test_summary_counts_the_rows_of_the_file_including_those_the_atlas_check_rejected(tmp_path):
+    from click.testing import CliRunner
+
+    from essnum.cli import main
+
+    atlas = _atlas_folder(tmp_path / "atlas", ["t1,TEST one,accompagnement,FR,Lille,,,,test source",
+                                                "t2,TEST two,tech,ZZ,,,,,test source"])  # ZZ: no such country
+    result = CliRunner().invoke(main, ["territory", "--atlas", str(atlas), "--out", str(tmp_path / "out"),
+                                       "--allow-rejected"])
+    assert result.exit_code == 0, result.output
+    counts = json.loads((tmp_path / "out" / "summary.json").read_text())["counts"]
+    assert counts["read"] == 2 and counts["rejected by the atlas check"] == 1 and counts["placed"] == 1

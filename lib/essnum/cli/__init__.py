@@ -7,7 +7,21 @@ import click
 from essnum import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group: an input error (a user's file that cannot be used, reference data that cannot be
+    found) is printed as ``Error: …`` with exit status 1, never as a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from essnum.data.sources import ReferenceDataError
+        from essnum.data.tables import InputError
+
+        try:
+            return super().invoke(ctx)
+        except (InputError, ReferenceDataError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="essnum")
 def main() -> None:
     """essnum — the ESS numérique observatory's research and policy-brief workbench."""

@@ -15,11 +15,15 @@ from essnum.paths import build_dir
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the exports. Default: build/network.")
 @click.option("--no-graphs", is_flag=True, help="Skip the GEXF/GraphML files (CSV and summary.json only).")
-def network(atlas_dir: Path | None, out_dir: Path | None, no_graphs: bool) -> None:
+@click.option("--allow-rejected", is_flag=True,
+              help="Exit 0 even when the atlas check rejected rows (they are left out and listed in rejected_*.csv).")
+def network(atlas_dir: Path | None, out_dir: Path | None, no_graphs: bool, allow_rejected: bool) -> None:
     """Network analysis of an atlas: GEXF, GraphML, node/edge CSVs and summary.json.
 
     Organisations are tied by the collectives they share (Newman weights); measures, robustness rules
-    and approximations at scale are described in docs/network.md.
+    and approximations at scale are described in docs/network.md. Counts start from the rows of the files
+    (read = kept + rejected + merged, rows rejected by the atlas check included). When the atlas check
+    finds errors, the exports are written without those rows and the exit status is 1 unless --allow-rejected.
     """
     from tqdm import tqdm
 
@@ -43,19 +47,27 @@ def network(atlas_dir: Path | None, out_dir: Path | None, no_graphs: bool) -> No
     bar.update(1)
     bar.close()
     report = analysis.atlas_report
-    if report.errors:
-        click.echo(f"atlas check: {len(report.errors)} problem(s), their rows left out "
-                   f"(details: essnum atlas check {atlas_dir or ''})".rstrip(), err=True)
+    for problem in report.errors[:10]:
+        click.echo(str(problem), err=True)
+    if len(report.errors) > 10:
+        click.echo(f"… and {len(report.errors) - 10} more (essnum atlas check {atlas_dir or ''})".rstrip(), err=True)
     counts, graphs = analysis.summary["counts"], analysis.summary["graphs"]
     projection = graphs["organisation_projection"]
-    click.echo(f"{counts['organisations_kept']} organisations, {counts['collectives']} collectives, "
-               f"{counts['links_kept']} links kept of {counts['links_read']} "
-               f"({counts['links_rejected']} set aside: rejected_links.csv; "
-               f"{counts['organisations_merged']} duplicate organisations merged; "
-               f"{counts['isolated_organisations']} without links)")
+    click.echo(f"organisations: read {counts['organisations_read']} = kept {counts['organisations_kept']} + "
+               f"rejected {counts['organisations_rejected']} (atlas check {counts['organisations_rejected_by_atlas_check']})"
+               f" + merged {counts['organisations_merged']} (duplicates); {counts['isolated_organisations']} without links")
+    click.echo(f"links: read {counts['links_read']} = kept {counts['links_kept']} + rejected {counts['links_rejected']} "
+               f"(atlas check {counts['links_rejected_by_atlas_check']}; rejected_links.csv) + merged "
+               f"{counts['links_merged']} (same pair, roles joined); {counts['collectives']} collectives "
+               f"({counts['collectives_label_missing']} without a label)")
     click.echo(f"projection: {projection['edges']} ties, {projection['components']} components, largest "
                f"{projection['largest_component']}; modularity {analysis.summary['communities']['modularity']}")
     click.echo(f"wrote {len(written)} files to {out_dir}")
+    if report.errors and not allow_rejected:
+        click.echo(f"error: the atlas check found {len(report.errors)} error(s) (listed above; details: essnum atlas "
+                   f"check {atlas_dir or 'data/atlas'}); the exports leave those rows out. Fix the files, or pass "
+                   "--allow-rejected to accept them (exit status 0)", err=True)
+        raise SystemExit(1)
 
 
 @click.group()

@@ -14,6 +14,18 @@ def _problems(problems, limit: int = 20) -> None:
         click.echo(f"  … and {len(problems) - limit} more", err=True)
 
 
+def _exit_if_rejected(errors: int, what: str, allow_rejected: bool) -> None:
+    """Exit with status 1 after the outputs when rows were rejected, unless ``--allow-rejected``."""
+    if errors and not allow_rejected:
+        click.echo(f"error: {what}; the outputs above leave them out. Fix the file, or pass --allow-rejected to "
+                   "accept the outputs without those rows (exit status 0)", err=True)
+        raise SystemExit(1)
+
+
+_ALLOW_REJECTED = click.option("--allow-rejected", is_flag=True,
+                               help="Exit 0 even when rows were rejected (they are listed, and left out of the outputs).")
+
+
 @click.group()
 def survey() -> None:
     """Survey percentages with their uncertainty; tables from questionnaire exports, with disclosure control."""
@@ -25,7 +37,10 @@ def intervals(waves: tuple[str, ...]) -> None:
     """Print the 95 % interval of every published survey percentage of the evidence base."""
     from essnum.survey import published_intervals
 
-    table = published_intervals(list(waves) or None)
+    try:
+        table = published_intervals(list(waves) or None)
+    except KeyError as error:  # an unknown wave: no figure of that prefix in the evidence base
+        raise click.BadParameter(str(error.args[0] if error.args else error), param_hint="--wave") from None
     click.echo(table[["value", "value_max", "n", "low", "high", "method"]].round(1).to_string())
 
 
@@ -38,14 +53,23 @@ def intervals(waves: tuple[str, ...]) -> None:
               help="Smallest publishable cell, in respondents (default: survey.suppression_threshold).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the publishable table (suppressed cells empty) to this CSV file.")
-def tabulate(export: Path, codebook: Path, rows: str, columns: str, threshold: int | None, out: Path | None) -> None:
-    """Cross-tabulate two questions of a questionnaire EXPORT (CSV/XLSX) read through its CODEBOOK (YAML/CSV),
-    with primary and secondary cell suppression so no respondent group below the threshold can be recovered."""
+@_ALLOW_REJECTED
+def tabulate(export: Path, codebook: Path, rows: str, columns: str, threshold: int | None, out: Path | None,
+             allow_rejected: bool) -> None:
+    """Cross-tabulate two questions of a questionnaire EXPORT (CSV/XLSX) read through its CODEBOOK (YAML/CSV, or
+    LimeSurvey's survey structure .lss), with primary and secondary cell suppression so no respondent group
+    below the threshold can be recovered.
+
+    Rejected responses (unknown answer code, weight that is not a positive number) are listed with row and
+    column and the exit status is 1 unless --allow-rejected. An export tracked by git is refused: keep
+    microdata in private/ (git-ignored) or outside the repository. Only the disclosure-controlled table is
+    printed or written, never a response.
+    """
     from essnum.survey import count_table, read_microdata
     from essnum.survey.disclosure import suppress
 
     micro = read_microdata(export, codebook)
-    click.echo(f"{export}: {micro.read} responses read, {len(micro.responses)} kept, {len(micro.rejected)} rejected")
+    click.echo(f"{export}: {micro.read} responses read = {len(micro.responses)} kept + {len(micro.rejected)} rejected")
     _problems(micro.problems)
     for question in (rows, columns):
         if question not in micro.codebook.questions:
@@ -59,6 +83,8 @@ def tabulate(export: Path, codebook: Path, rows: str, columns: str, threshold: i
     if out:
         result.published.to_csv(out)
         click.echo(f"wrote {out}")
+    _exit_if_rejected(len(micro.rejected), f"{len(micro.rejected)} of {micro.read} responses of {export} rejected",
+                      allow_rejected)
 
 
 @click.group()
@@ -72,15 +98,24 @@ def funding() -> None:
 @click.option("--seed", type=int, default=None, help="Bootstrap seed (default: funding.bootstrap_seed).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory for shares.csv and rejected.csv.")
-def shares(beneficiaries: Path, replicates: int | None, seed: int | None, out: Path | None) -> None:
+@_ALLOW_REJECTED
+def shares(beneficiaries: Path, replicates: int | None, seed: int | None, out: Path | None,
+           allow_rejected: bool) -> None:
     """ESS share of amounts and recipients per programme of a BENEFICIARIES list (CSV: recipient, siren,
-    legal_category, esus, amount, programme), with bootstrap intervals. Rejected rows are listed with row and field."""
+    legal_category, esus, amount, programme), with bootstrap intervals. Rejected rows are listed with row and
+    field (and written to rejected.csv); the exit status is then 1 unless --allow-rejected."""
     from essnum.funding.shares import ess_shares, read_beneficiaries
 
     data = read_beneficiaries(beneficiaries)
     counts = data.counts()
-    click.echo(f"{beneficiaries}: {counts['read']} rows read, {counts['kept']} kept, {counts['rejected']} rejected")
+    click.echo(f"{beneficiaries}: {counts['read']} rows read = {counts['kept']} kept + {counts['rejected']} rejected")
     _problems(data.problems)
+    if data.result.file_error is not None:
+        raise click.ClickException(f"{beneficiaries}: {data.result.file_error.message} — "
+                                   f"{data.result.file_error.hint}")
+    if data.data.empty:
+        raise click.ClickException(f"{beneficiaries}: no row left to estimate a share from ({counts['rejected']} of "
+                                   f"{counts['read']} rows rejected, listed above) — fix the rows")
     table = ess_shares(data, replicates, seed)
     click.echo(table.round(1).to_string())
     if out:
@@ -88,10 +123,12 @@ def shares(beneficiaries: Path, replicates: int | None, seed: int | None, out: P
         table.to_csv(out / "shares.csv")
         data.rejected.to_csv(out / "rejected.csv", index=False)
         click.echo(f"wrote {out / 'shares.csv'} and {out / 'rejected.csv'}")
+    _exit_if_rejected(counts["rejected"], f"{counts['rejected']} of {counts['read']} rows of {beneficiaries} rejected",
+                      allow_rejected)
 
 
 @funding.command(name="scenarios")
-@click.option("--envelope", "envelopes", type=float, multiple=True,
+@click.option("--envelope", "envelopes", type=click.FloatRange(min=0), multiple=True,
               help="Public digital procurement envelope in euros (repeatable; default: illustrative envelopes).")
 def scenarios_command(envelopes: tuple[float, ...]) -> None:
     """The quantified proposals: procurement reservation, reconditioning gap, hybrid posts."""

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from unidecode import unidecode
 
@@ -81,20 +82,27 @@ def load_atlas(directory: Path | str | None = None) -> Atlas:
     organisations, links = tables["organisations"], tables["links"]
     _check_coordinates(organisations)
     report.extra_problems += _unsourced_locations(organisations)
+    _check_refs(links, "organisation_id", organisations, "id", ORGANISATION_HINT)
     if "collectives" in tables:
         collectives = tables["collectives"]
         _check_refs(collectives, "organisation_id", organisations, "id", ORGANISATION_HINT)
-        _check_refs(links, "organisation_id", organisations, "id", ORGANISATION_HINT)
+        # a link to a rejected collective is set aside; to an undescribed one it is kept (derived below)
         _check_refs(links, "collective_id", collectives, "collective_id",
-                    "describe the collective in collectives.csv, or fix the id")
-        _check_link_labels(links, collectives.data.set_index("collective_id")[["label", "kind"]], "collectives.csv")
-        collectives_frame = collectives.data
+                    "describe the collective in collectives.csv, or fix the id", unknown=False)
+        described = collectives.data.assign(derived=False).set_index("collective_id")
     else:
-        _check_refs(links, "organisation_id", organisations, "id", ORGANISATION_HINT)
-        described = links.data.drop_duplicates("collective_id").set_index("collective_id")
-        described = described[["collective_label", "collective_kind"]].set_axis(["label", "kind"], axis=1)
-        _check_link_labels(links, described, "its first row in links.csv")
-        collectives_frame = described.reset_index()
+        described = pd.DataFrame({"label": pd.Series(dtype="string"), "kind": pd.Series(dtype="string"),
+                                  "derived": pd.Series(dtype="bool")}, index=pd.Index([], name="collective_id"))
+    derived = _derived_collectives(links, described.index)
+    described = pd.concat([described, derived]) if len(derived) else described
+    _check_link_labels(links, described)
+    _merge_repeated_links(links)
+    report.extra_problems += _collective_warnings(links, derived, "collectives" in tables)
+    collectives_frame = described.drop(columns=["where"], errors="ignore").reset_index()
+    collectives_frame["derived"] = collectives_frame["derived"].astype(bool)
+    collectives_frame["label_missing"] = collectives_frame["label"].isna()
+    collectives_frame["label"] = collectives_frame["label"].fillna(collectives_frame["collective_id"])
+    links.data = _with_collective_text(links.data, collectives_frame)
     report.extra_problems += duplicate_names(organisations)
 
     return Atlas(directory=directory,
@@ -105,11 +113,104 @@ def load_atlas(directory: Path | str | None = None) -> Atlas:
                  report=report)
 
 
-def _check_refs(child: TableResult, field_name: str, parent: TableResult, key: str, hint: str) -> None:
+def _derived_collectives(links: TableResult, described: pd.Index) -> pd.DataFrame:
+    """Collectives named by kept links but not described in collectives.csv (or every collective when there
+    is no collectives.csv): label = the first non-empty ``collective_label`` of their rows (``<NA>`` if none),
+    kind = the first ``collective_kind``; ``derived`` is true."""
+    data = links.data[~links.data["collective_id"].isin(described)]
+    if data.empty:
+        return pd.DataFrame()
+    grouped = data.groupby("collective_id", sort=False)
+    first_label = grouped["collective_label"].first()  # first non-null value of each group
+    frame = pd.DataFrame({"label": first_label.astype("string"),
+                          "kind": grouped["collective_kind"].first().astype("string"),
+                          "derived": True})
+    frame.index.name = "collective_id"
+    return frame
+
+
+def _collective_warnings(links: TableResult, derived: pd.DataFrame, has_collectives_file: bool) -> list[Problem]:
+    """One warning counting the links kept with an undescribed collective, one counting unlabelled collectives."""
+    if derived.empty:
+        return []
+    kept = links.data["collective_id"]
+    problems = []
+    path = str(links.path)
+    if has_collectives_file:
+        n_links = int(kept.isin(derived.index).sum())
+        problems.append(Problem(path, None, "collective_id",
+                                f"{n_links} link(s) name {len(derived)} collective(s) absent from collectives.csv "
+                                f"(e.g. {', '.join(map(repr, derived.index[:3]))}): links kept, each collective "
+                                "described from its rows of links.csv (derived = true)",
+                                "describe the collectives in collectives.csv if you know them", severity="warning"))
+    unlabelled = derived.index[derived["label"].isna()]
+    if len(unlabelled):
+        n_links = int(kept.isin(unlabelled).sum())
+        problems.append(Problem(path, None, "collective_label",
+                                f"{len(unlabelled)} collective(s) without any label ({n_links} link(s), e.g. "
+                                f"{', '.join(map(repr, unlabelled[:3]))}): links kept, each collective labelled by "
+                                "its id (label_missing = true)",
+                                "add the collectives to collectives.csv with their label, or fill collective_label",
+                                severity="warning"))
+    return problems
+
+
+def _merge_repeated_links(links: TableResult) -> None:
+    """Fold each row repeating an earlier (organisation_id, collective_id) pair into that row: the roles (and
+    sources) are joined, sorted and ';'-separated; the later rows go to ``links.merged`` with the row they
+    were merged into; one warning counts them."""
+    data = links.data
+    pair = ["organisation_id", "collective_id"]
+    source = links.raw if links.raw is not None else data.astype("string")
+    repeated = data.duplicated(subset=pair, keep="first")
+    empty = source.iloc[:0].copy()
+    empty.insert(0, "row", pd.Series(dtype="int64"))
+    empty["reason"] = pd.Series(dtype="string")
+    if not repeated.any():
+        links.merged = empty.reset_index(drop=True)
+        return
+    first_line = pd.Series(data.index, index=data.index).groupby([data[c] for c in pair], sort=False).transform("first")
+    data = data.copy()
+    in_group = first_line.isin(set(first_line[repeated]))
+    for column in ("role", "source"):
+        parts = data.loc[in_group, column].astype("string").str.split(";").explode().str.strip()
+        parts = parts[parts.notna() & (parts != "")]
+        joined = parts.groupby(first_line.reindex(parts.index).to_numpy()).agg(lambda v: ";".join(sorted(set(v))))
+        target = data.index.isin(joined.index)
+        data.loc[target, column] = joined.reindex(data.index[target]).to_numpy()
+    moved = source.loc[data.index[repeated]].copy()
+    moved.insert(0, "row", data.index[repeated].astype("int64"))
+    moved["reason"] = [f"merged into row {first_line[line]}: same organisation_id and collective_id (roles joined)"
+                       for line in data.index[repeated]]
+    links.merged = moved.reset_index(drop=True)
+    links.data = data[~repeated]
+    pairs = first_line[repeated].nunique()
+    example = data.index[repeated][0]
+    links.problems.append(Problem(
+        str(links.path), None, "role",
+        f"{int(repeated.sum())} row(s) repeat the (organisation_id, collective_id) pair of an earlier row: merged "
+        f"into {pairs} link(s), roles joined (e.g. row {example} into row {first_line[example]})",
+        "nothing to do if each row adds a role to the same link; give distinct collective ids otherwise",
+        severity="warning"))
+
+
+def _with_collective_text(links: pd.DataFrame, collectives: pd.DataFrame) -> pd.DataFrame:
+    """Links whose empty ``collective_label`` / ``collective_kind`` are filled from their collective."""
+    described = collectives.set_index("collective_id")
+    links = links.copy()
+    for column, source in (("collective_label", "label"), ("collective_kind", "kind")):
+        filled = pd.Series(described[source].reindex(links["collective_id"]).to_numpy(), index=links.index)
+        links[column] = links[column].fillna(filled.astype("string"))
+    return links
+
+
+def _check_refs(child: TableResult, field_name: str, parent: TableResult, key: str, hint: str,
+                unknown: bool = True) -> None:
     """Set aside rows of ``child`` whose ``field_name`` is not the ``key`` of a kept row of ``parent``.
 
-    Unknown values are errors; values of rejected parent rows are warnings (the error is on that row);
-    when the parent file is unreadable, one warning covers every row (its file error already fails the check).
+    Unknown values are errors (unless ``unknown`` is false: such rows are then kept); values of rejected
+    parent rows are warnings (the error is on that row); when the parent file is unreadable, one warning
+    covers every row (its file error already fails the check).
     """
     name = parent.path.name
     if parent.file_error is not None:
@@ -125,6 +226,8 @@ def _check_refs(child: TableResult, field_name: str, parent: TableResult, key: s
     child.reject(set_aside, field_name,
                  values[set_aside].map(lambda value: f"{value!r} was rejected from {name} (row {rejected_rows[value]})"),
                  f"fix that row of {name}; this row is set aside meanwhile", severity="warning")
+    if not unknown:
+        return
     article = "an" if key[0] in "aeiou" else "a"
     child.reject_unknown(field_name, known, f"{article} {key} of {name}", hint)
 
@@ -141,20 +244,25 @@ def _families_match_schema(families: TableResult) -> list[Problem]:
                     "keep the two lists identical: the codes are a shared contract")]
 
 
-def _check_link_labels(links: TableResult, described: pd.DataFrame, where: str) -> None:
-    """Reject links whose collective label or kind differ from the collective's description."""
+def _check_link_labels(links: TableResult, described: pd.DataFrame) -> None:
+    """Reject links whose collective label or kind differ from the collective's description (an empty label
+    is not a difference): ``described`` is indexed by collective_id, ``derived`` says where it comes from."""
     data = links.data
     expected = described.reindex(data["collective_id"])
+    where = pd.Series(np.where(expected["derived"].fillna(False).astype(bool).to_numpy(),
+                               "its first labelled row in links.csv", "collectives.csv"), index=data.index)
     for column, expected_column in (("collective_label", "label"), ("collective_kind", "kind")):
         wanted = pd.Series(expected[expected_column].to_numpy(), index=data.index)
         bad = wanted.notna() & (data[column] != wanted).fillna(False).astype(bool)
         if bad.any():
-            messages = [f"{value!r} differs from {want!r} given for collective {cid!r} by {where}"
-                        for value, want, cid in zip(data.loc[bad, column], wanted[bad], data.loc[bad, "collective_id"])]
+            messages = [f"{value!r} differs from {want!r} given for collective {cid!r} by {place}"
+                        for value, want, cid, place in zip(data.loc[bad, column], wanted[bad],
+                                                           data.loc[bad, "collective_id"], where[bad])]
             links.reject(bad, column, pd.Series(messages, index=data.index[bad]),
                          f"write the same {column} on every row of a collective")
             data = links.data
             expected = described.reindex(data["collective_id"])
+            where = where[data.index]
 
 
 def _check_coordinates(organisations: TableResult) -> None:

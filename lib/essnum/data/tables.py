@@ -1,13 +1,16 @@
 """Read a CSV table and validate it against its Frictionless Table Schema, row by row.
 
 Every row of the file ends up either in ``TableResult.data`` (kept, typed) or in
-``TableResult.rejected`` (original text + ``row`` + ``reason``): read = kept + rejected, always.
+``TableResult.rejected`` (original text + ``row`` + ``reason``): read = kept + rejected, always (a caller that
+folds repeated rows into an earlier one, as the atlas import does for links, keeps them in
+``TableResult.merged``: read = kept + rejected + merged).
 A file that cannot be parsed at all (not UTF-8, wrong delimiter, missing columns) gives ONE
 problem naming the file and what to do, and all its lines are kept in ``rejected`` with that reason.
 
 Supported Table Schema features: field types string, integer, number, boolean, date, year, any;
 constraints required, unique, enum, pattern, minimum, maximum, minLength, maxLength; schema
-``missingValues`` and ``primaryKey``. Columns not described by the schema are kept as strings;
+``missingValues`` and ``primaryKey``; a field's ``x-hints`` (value → advice, e.g. ``"UK": "use GB…"``) gives a
+precise message for common wrong values of an ``enum`` field. Columns not described by the schema are kept as strings;
 optional schema fields absent from the file are added empty. Values are compared as text for string
 fields, so codes stay strings ("01", "2A").
 """
@@ -32,6 +35,13 @@ DELIMITER = ","
 _OTHER_DELIMITERS = (";", "\t", "|")
 _TRUE = ("true", "True", "TRUE", "1")
 _FALSE = ("false", "False", "FALSE", "0")
+
+
+class InputError(ValueError):
+    """A user's file cannot be used as given; the message names the file, the row or column, and what to do.
+
+    The ``essnum`` command prints it as an error message (no traceback) and exits with status 1.
+    """
 
 
 @dataclass(frozen=True)
@@ -89,10 +99,16 @@ class TableResult(_Severities):
     rejected: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     raw: pd.DataFrame | None = field(default=None, repr=False)
+    #: rows folded into an earlier row (original text, ``row``, ``reason``); ``None`` for tables that never merge
+    merged: pd.DataFrame | None = None
 
     @property
     def read(self) -> int:
-        return self.kept + self.rejected_count
+        return self.kept + self.rejected_count + self.merged_count
+
+    @property
+    def merged_count(self) -> int:
+        return 0 if self.merged is None else len(self.merged)
 
     @property
     def kept(self) -> int:
@@ -103,7 +119,11 @@ class TableResult(_Severities):
         return len(self.rejected)
 
     def counts(self) -> dict[str, int]:
-        return {"read": self.read, "kept": self.kept, "rejected": self.rejected_count}
+        """``read`` = ``kept`` + ``rejected`` (+ ``merged``, only for tables that merge repeated rows)."""
+        counts = {"read": self.read, "kept": self.kept, "rejected": self.rejected_count}
+        if self.merged is not None:
+            counts["merged"] = self.merged_count
+        return counts
 
     @property
     def file_error(self) -> Problem | None:
@@ -188,9 +208,12 @@ class Report(_Severities):
             return str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else str(path)
 
         width = max([len(name) for name in self.tables] + [5])
-        lines = [f"{'table':<{width}}  {'read':>7} {'kept':>7} {'rejected':>8}  file"]
+        merging = any(result.merged is not None for result in self.tables.values())
+        merged_head = f" {'merged':>7}" if merging else ""
+        lines = [f"{'table':<{width}}  {'read':>7} {'kept':>7} {'rejected':>8}{merged_head}  file"]
         for name, result in self.tables.items():
-            lines.append(f"{name:<{width}}  {result.read:>7} {result.kept:>7} {result.rejected_count:>8}  "
+            merged = (f" {result.merged_count:>7}" if result.merged is not None else f" {'':>7}") if merging else ""
+            lines.append(f"{name:<{width}}  {result.read:>7} {result.kept:>7} {result.rejected_count:>8}{merged}  "
                          f"{shown(result.path)}")
         for problem in self.problems:
             lines.append(str(Problem(shown(problem.file), problem.row, problem.field, problem.message,
@@ -485,8 +508,12 @@ def _check_constraints(f, column, values, checkable, flag, schema_path: Path) ->
                     close = [value.upper()]
                 return f" (did you mean {close[0]!r}?)" if close else ""
 
+            precise = {str(k).upper(): v for k, v in f.get("x-hints", {}).items()}
+
             def message(line: int) -> str:
                 value = str(column.at[line])
+                if value.strip().upper() in precise:
+                    return f"{value!r} is not an allowed value: {precise[value.strip().upper()]}"
                 return f"{value!r} is not an allowed value{suggestion(value)}"
 
             flag(bad, name, message, f"use one of {shown}" + (f"; {f['description']}" if f.get("description") else ""))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from essnum.config import decision
-from essnum.data.tables import TableResult, read_table
+from essnum.data.tables import InputError, TableResult, read_table
 from essnum.paths import data_dir
 
 ALL_PROGRAMMES = "Ensemble"
@@ -130,7 +130,10 @@ def ess_shares(beneficiaries: Beneficiaries | pd.DataFrame, replicates: int | No
     seed = decision("funding.bootstrap_seed") if seed is None else seed
     confidence = decision("funding.confidence") if confidence is None else confidence
     if data.empty:
-        raise ValueError("no beneficiary left to estimate a share from (see the rejected rows)")
+        where = f"{beneficiaries.result.path}: " if isinstance(beneficiaries, Beneficiaries) else ""
+        raise InputError(f"{where}no beneficiary left to estimate a share from — every row was rejected (see the "
+                         "rejected rows and their reasons); fix them, or check the columns "
+                         "recipient, siren, legal_category, esus, amount, programme")
     rng = np.random.default_rng(seed)
     tails = [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]
     rows, overall = [], np.zeros((replicates, 3))

@@ -74,7 +74,7 @@ class CleanAtlas:
     """The atlas after the robustness rules: what is kept, and every row set aside with its reason."""
 
     organisations: pd.DataFrame  # one row per kept organisation, sorted by id
-    collectives: pd.DataFrame  # collective_id, label, kind, members; sorted by collective_id
+    collectives: pd.DataFrame  # collective_id, label, kind, members, label_missing; sorted by collective_id
     links: pd.DataFrame  # organisation_id (canonical), collective_id; unique pairs, sorted
     rejected_organisations: pd.DataFrame  # original row + row + reason
     merged_organisations: pd.DataFrame  # id, name, country, canonical_id, name_key, row
@@ -82,15 +82,50 @@ class CleanAtlas:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _with_reason(table: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
+@dataclass
+class Upstream:
+    """What the atlas import did before the analysis, so that counts and row numbers refer to the files:
+    the line in the file (header = 1) of each row of the organisations and links tables, the rows it
+    rejected and the link rows it merged into an earlier row (each with ``row`` and ``reason``)."""
+
+    organisation_rows: np.ndarray
+    link_rows: np.ndarray
+    rejected_organisations: pd.DataFrame
+    rejected_links: pd.DataFrame
+    merged_links: pd.DataFrame
+
+    @classmethod
+    def from_atlas(cls, atlas) -> Upstream:
+        """From an ``essnum.data.atlas.Atlas`` (its kept tables are in the order of the report's tables)."""
+        tables = atlas.report.tables
+        organisations, links = tables["organisations"], tables["links"]
+        merged = links.merged if links.merged is not None else pd.DataFrame({"row": pd.Series(dtype="int64")})
+        return cls(organisations.data.index.to_numpy(dtype=np.int64), links.data.index.to_numpy(dtype=np.int64),
+                   organisations.rejected, links.rejected, merged)
+
+
+def _with_reason(table: pd.DataFrame, mask: pd.Series, reason: str, rows: np.ndarray | None = None) -> pd.DataFrame:
     out = table[mask].copy()
-    out.insert(0, "row", out.index + 1)
+    out.insert(0, "row", out.index + 1 if rows is None else rows[out.index])
     out["reason"] = reason
     return out
 
 
-def clean_atlas(organisations: pd.DataFrame, links: pd.DataFrame, settings: NetworkSettings) -> CleanAtlas:
-    """Apply the documented rules; ``row`` numbers are 1-based data rows of the input tables.
+def _upstream_rejected(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    if len(out):
+        out["reason"] = "atlas check: " + out["reason"].astype(str)
+    return out
+
+
+def clean_atlas(organisations: pd.DataFrame, links: pd.DataFrame, settings: NetworkSettings,
+                described: pd.DataFrame | None = None, upstream: Upstream | None = None) -> CleanAtlas:
+    """Apply the documented rules; ``row`` numbers are 1-based data rows of the input tables, or the lines
+    of the atlas files (header = 1) when ``upstream`` (what the atlas import rejected and merged) is given.
+    Counts then start from the rows of the files: read = kept + rejected (+ merged), rows rejected by the
+    atlas check included (``*_rejected_by_atlas_check``). ``described`` (``collective_id``, ``label``,
+    ``kind``, optional ``label_missing``), when given, names the collectives; otherwise the links do, and a
+    collective without a label is labelled by its id with ``label_missing`` true.
 
     1. organisations without ``id`` or repeating an earlier ``id``: rejected (first row kept);
     2. duplicate organisations (same ``name_key`` and same country): merged into the smallest id, their
@@ -106,19 +141,21 @@ def clean_atlas(organisations: pd.DataFrame, links: pd.DataFrame, settings: Netw
         if absent:
             raise ValueError(f"{name} table has no column {', '.join(absent)} (atlas import format: docs/network.md)")
     orgs = organisations.reset_index(drop=True).copy()
+    org_rows = None if upstream is None else upstream.organisation_rows
+    link_rows = None if upstream is None else upstream.link_rows
     for column in ("family", "legal_form", "country"):
         if column not in orgs.columns:
             orgs[column] = ""
     orgs["id"] = orgs["id"].astype("string").str.strip()
     no_id = orgs["id"].isna() | (orgs["id"] == "")
     repeated_id = orgs["id"].duplicated(keep="first") & ~no_id
-    rejected_orgs = pd.concat([_with_reason(orgs, no_id, "missing id"),
-                               _with_reason(orgs, repeated_id, "repeated id (first row kept)")])
+    rejected_orgs = pd.concat([_with_reason(orgs, no_id, "missing id", org_rows),
+                               _with_reason(orgs, repeated_id, "repeated id (first row kept)", org_rows)])
     kept = orgs[~no_id & ~repeated_id].copy()
     for column in ("name", "family", "legal_form", "country"):
         kept[column] = kept[column].astype("string").fillna("").str.strip().astype(str)
     kept["name_key"] = name_keys(kept["name"], settings.legal_suffixes).to_numpy()
-    kept["row"] = kept.index + 1
+    kept["row"] = kept.index + 1 if org_rows is None else org_rows[kept.index]
     kept = kept.sort_values("id", kind="stable")
     keyed = kept[kept["name_key"] != ""]
     canonical = keyed.groupby(["name_key", "country"], sort=False)["id"].transform("min")
@@ -139,11 +176,18 @@ def clean_atlas(organisations: pd.DataFrame, links: pd.DataFrame, settings: Netw
     pairs = pd.DataFrame({"organisation_id": target, "collective_id": col_id})
     repeated = candidate & pairs[candidate].duplicated(keep="first").reindex(raw.index, fill_value=False)
     rejected_links = pd.concat([
-        _with_reason(raw, missing_field, "missing organisation_id or collective_id"),
-        _with_reason(raw, unknown, "unknown organisation_id"),
-        _with_reason(raw, self_link, "self-link: collective_id is the organisation's own id"),
-        _with_reason(raw, repeated, "repeated link: same organisation and collective (after merging duplicates)"),
-    ]).sort_values("row", kind="stable")
+        _with_reason(raw, missing_field, "missing organisation_id or collective_id", link_rows),
+        _with_reason(raw, unknown, "unknown organisation_id", link_rows),
+        _with_reason(raw, self_link, "self-link: collective_id is the organisation's own id", link_rows),
+        _with_reason(raw, repeated, "repeated link: same organisation and collective (after merging duplicates)",
+                     link_rows),
+    ])
+    network_rejected = {"organisations": len(rejected_orgs), "links": len(rejected_links)}
+    if upstream is not None:  # the atlas check's rejected rows first in line order, then the analysis's
+        rejected_orgs = pd.concat([rejected_orgs, _upstream_rejected(upstream.rejected_organisations)])
+        rejected_orgs = rejected_orgs.sort_values("row", kind="stable")
+        rejected_links = pd.concat([rejected_links, _upstream_rejected(upstream.rejected_links)])
+    rejected_links = rejected_links.sort_values("row", kind="stable")
     good = candidate & ~repeated
     clean_links = pd.DataFrame({
         "organisation_id": target[good].astype(str), "collective_id": col_id[good].astype(str),
@@ -156,26 +200,52 @@ def clean_atlas(organisations: pd.DataFrame, links: pd.DataFrame, settings: Netw
                         members=("organisation_id", "size")).reset_index())
     for column in ("label", "kind"):
         collectives[column] = collectives[column].astype("string").fillna("").str.strip().astype(str)
+    collectives = _name_collectives(collectives, described)
     clean_links = clean_links[["organisation_id", "collective_id"]].sort_values(
         ["organisation_id", "collective_id"]).reset_index(drop=True)
     tech = set(settings.tech_families)
     kept["side"] = ["" if f == "" else ("tech" if f in tech else "ess") for f in kept["family"]]
     kept = kept.reset_index(drop=True)
     linked = set(clean_links["organisation_id"])
+    merged_links = 0 if upstream is None else len(upstream.merged_links)
     counts = {
-        "organisations_read": len(orgs), "organisations_kept": len(kept),
-        "organisations_rejected": len(rejected_orgs), "organisations_merged": len(merged),
-        "links_read": len(raw), "links_kept": len(clean_links), "links_rejected": len(rejected_links),
+        "organisations_read": len(orgs) + len(rejected_orgs) - network_rejected["organisations"],
+        "organisations_kept": len(kept), "organisations_rejected": len(rejected_orgs),
+        "organisations_rejected_by_atlas_check": len(rejected_orgs) - network_rejected["organisations"],
+        "organisations_merged": len(merged),
+        "links_read": len(raw) + len(rejected_links) - network_rejected["links"] + merged_links,
+        "links_kept": len(clean_links), "links_rejected": len(rejected_links),
+        "links_rejected_by_atlas_check": len(rejected_links) - network_rejected["links"],
+        "links_merged": merged_links,
         "links_missing_field": int(missing_field.sum()), "links_unknown_organisation": int(unknown.sum()),
         "self_links": int(self_link.sum()), "links_repeated": int(repeated.sum()),
         "isolated_organisations": int((~kept["id"].isin(linked)).sum()),
         "collectives": len(collectives), "collectives_single_member": int((collectives["members"] == 1).sum()),
+        "collectives_label_missing": int(collectives["label_missing"].sum()),
         "collectives_over_projection_cap": int((collectives["members"] > settings.projection_max_members).sum()),
     }
     assert counts["organisations_read"] == len(kept) + len(rejected_orgs) + len(merged)
-    assert counts["links_read"] == len(clean_links) + len(rejected_links)
+    assert counts["links_read"] == len(clean_links) + len(rejected_links) + merged_links
     return CleanAtlas(kept, collectives, clean_links, rejected_orgs.reset_index(drop=True),
                       merged.reset_index(drop=True), rejected_links.reset_index(drop=True), counts)
+
+
+def _name_collectives(collectives: pd.DataFrame, described: pd.DataFrame | None) -> pd.DataFrame:
+    """Labels and kinds from ``described`` where it names the collective; an empty label becomes the id,
+    flagged ``label_missing``."""
+    if described is not None and len(described):
+        table = described.drop_duplicates("collective_id").set_index("collective_id")
+        for column in ("label", "kind"):
+            given = table[column].reindex(collectives["collective_id"]).astype("string").str.strip().to_numpy()
+            collectives[column] = np.where(pd.isna(given) | (given == ""), collectives[column], given).astype(str)
+        flagged = table["label_missing"].reindex(collectives["collective_id"]).fillna(False).to_numpy(dtype=bool) \
+            if "label_missing" in table.columns else np.zeros(len(collectives), dtype=bool)
+    else:
+        flagged = np.zeros(len(collectives), dtype=bool)
+    empty = collectives["label"] == ""
+    collectives["label"] = collectives["label"].where(~empty, collectives["collective_id"])
+    collectives["label_missing"] = flagged | empty.to_numpy()
+    return collectives
 
 
 def incidence_matrix(atlas: CleanAtlas) -> sp.csr_matrix:
@@ -259,7 +329,8 @@ def analyse_atlas(directory=None, settings: NetworkSettings | None = None,
     from essnum.data.atlas import load_atlas
 
     atlas = load_atlas(directory)
-    analysis = NetworkAnalysis(atlas.organisations, atlas.links, settings)
+    analysis = NetworkAnalysis(atlas.organisations, atlas.links, settings, collectives=atlas.collectives,
+                               upstream=Upstream.from_atlas(atlas))
     analysis.atlas_report = atlas.report
     analysis.family_labels = dict(zip(atlas.families["code"], atlas.families["label_fr"]))
     return analysis.run(progress)
@@ -271,8 +342,10 @@ class NetworkAnalysis:
     STEPS = ("clean", "graphs", "components", "degree_pagerank_kcore", "betweenness", "brokerage",
              "communities", "assortativity", "bridges", "tables")
 
-    def __init__(self, organisations: pd.DataFrame, links: pd.DataFrame, settings: NetworkSettings | None = None):
+    def __init__(self, organisations: pd.DataFrame, links: pd.DataFrame, settings: NetworkSettings | None = None,
+                 collectives: pd.DataFrame | None = None, upstream: Upstream | None = None):
         self.inputs = (organisations, links)
+        self.described, self.upstream = collectives, upstream
         self.settings = settings or NetworkSettings.from_decisions()
         self.values: dict[str, np.ndarray] = {}
 
@@ -284,7 +357,7 @@ class NetworkAnalysis:
         return self
 
     def step_clean(self) -> None:
-        self.atlas = clean_atlas(*self.inputs, self.settings)
+        self.atlas = clean_atlas(*self.inputs, self.settings, self.described, self.upstream)
         self.incidence = incidence_matrix(self.atlas)
 
     def step_graphs(self) -> None:

@@ -17,9 +17,8 @@ import yaml
 
 from essnum.config import decision
 
-from .microdata import Codebook, Question
+from .microdata import SYNTHETIC_LABEL, Codebook, Question
 
-SYNTHETIC_LABEL = "SYNTHETIC"
 NO_ANSWER_CODE = "99"
 YES, NO = "oui", "non"
 

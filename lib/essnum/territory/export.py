@@ -38,7 +38,8 @@ def read_commune_points(path: str | Path) -> pd.DataFrame:
 
 
 def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.DataFrame | None = None,
-                  strict: bool = False, progress: bool = True, notes: dict | None = None) -> list[Path]:
+                  strict: bool = False, progress: bool = True, notes: dict | None = None,
+                  rejected: int = 0) -> list[Path]:
     """Write the placement and every territorial table of ``placement`` into ``out_dir``.
 
     Always: ``organisations.csv`` (every row read, with its placement) and ``unplaced.csv`` (rows not
@@ -48,7 +49,8 @@ def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.
     distance to support), ``regions.csv``, ``nuts1/2/3.csv``, ``countries.csv``, each also a layer of
     ``territory.gpkg`` (France in EPSG:4326, Europe in ``territory.europe_crs``);
     ``location_quotients_{departements,regions}.csv``, ``concentration.csv``, ``summary.json`` (counts,
-    centre method, attribution lines, plus ``notes``).
+    centre method, attribution lines, plus ``notes``); its counts are the file's rows: ``rejected`` rows
+    set aside by the atlas check before placement, then every placement status.
     """
     import json
 
@@ -109,7 +111,7 @@ def write_outputs(placement: Placement, out_dir: str | Path, commune_points: pd.
             rows = [{"units": name, **concentration(tables[name])} for name in ("regions", "departements")]
             csv(pd.DataFrame(rows), "concentration.csv")
             summary = {
-                "source_file": placement.source_file, "counts": placement.counts(),
+                "source_file": placement.source_file, "counts": _file_counts(placement, rejected),
                 "centre_method": sorted(set(tables["departements"]["centre_method"])),
                 "attribution_france": attribution("france-departements-overseas", "insee-communes"),
                 "attribution_europe": attribution("nuts-2021-20m-level-3", "naturalearth-countries"),
@@ -141,6 +143,13 @@ def build_territory(atlas_directory: str | Path | None, out_dir: str | Path,
     placement = place(atlas.organisations, source_file)
     points = read_commune_points(commune_points) if commune_points else None
     rejected = atlas.rejected.get("organisations")
-    notes = {"atlas_rows_rejected_by_validation": 0 if rejected is None else len(rejected),
-             "commune_points": str(commune_points) if commune_points else None}
-    return placement, write_outputs(placement, out_dir, points, strict, progress, notes)
+    notes = {"commune_points": str(commune_points) if commune_points else None}
+    return placement, write_outputs(placement, out_dir, points, strict, progress, notes,
+                                    rejected=0 if rejected is None else len(rejected))
+
+
+def _file_counts(placement: Placement, rejected: int) -> dict[str, int]:
+    """read (rows of the file) = rejected by the atlas check + every placement status."""
+    counts = placement.counts()
+    return {"read": counts["read"] + rejected, "rejected by the atlas check": rejected,
+            **{k: v for k, v in counts.items() if k != "read"}}
