@@ -34,9 +34,50 @@ def data_dir() -> Path:
     return project_root() / "data"
 
 
-def atlas_dir() -> Path:
-    """The embedded atlas, used when a command is given no ``--atlas``."""
+def embedded_atlas_dir() -> Path:
+    """The embedded atlas, with the schemas and the family list every atlas folder is checked against."""
     return data_dir() / "atlas"
+
+
+#: The datasets a build can take from the user instead of the embedded ones: environment variable (set by
+#: ``--atlas`` / ``--places``), then ``[data]`` of ``essnum.toml`` in the project folder.
+DATASETS = {"atlas": "ESSNUM_ATLAS", "mediation_places": "ESSNUM_PLACES"}
+PROJECT_FILE = "essnum.toml"
+
+
+def project_file() -> Path:
+    return project_root() / PROJECT_FILE
+
+
+def dataset(name: str) -> Path | None:
+    """The user's dataset ``name`` (``atlas`` folder, ``mediation_places`` file) when one is named — by its
+    environment variable, else by ``[data]`` in ``essnum.toml`` (a path relative to the project folder) —
+    else None (the embedded data)."""
+    import tomllib
+
+    value = os.environ.get(DATASETS[name])
+    if not value and project_file().is_file():
+        with project_file().open("rb") as handle:
+            value = (tomllib.load(handle).get("data") or {}).get(name)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else project_root() / path
+    if not path.exists():
+        origin = f"${DATASETS[name]}" if os.environ.get(DATASETS[name]) else f"[data] {name} in {project_file()}"
+        raise FileNotFoundError(f"{origin} names {path}, which does not exist")
+    return path.resolve()
+
+
+def atlas_dir() -> Path:
+    """The atlas the products are built from: the user's (``--atlas``, ``$ESSNUM_ATLAS``, ``essnum.toml``)
+    when named, else the embedded one."""
+    return dataset("atlas") or embedded_atlas_dir()
+
+
+def uses_embedded_data() -> bool:
+    """True when no user dataset is named: the facts lock applies only then."""
+    return all(dataset(name) is None for name in DATASETS)
 
 
 def build_dir() -> Path:

@@ -21,7 +21,7 @@ import pandas as pd
 from unidecode import unidecode
 
 from essnum.config import decision
-from essnum.paths import atlas_dir
+from essnum.paths import atlas_dir, embedded_atlas_dir
 
 from .tables import Problem, Report, TableResult, load_schema, read_table
 
@@ -55,11 +55,12 @@ class Atlas:
 
 def schema_path(table: str) -> Path:
     """The contract schema of an atlas table (embedded in the project)."""
-    return atlas_dir() / f"{table}.schema.json"
+    return embedded_atlas_dir() / f"{table}.schema.json"
 
 
 def load_atlas(directory: Path | str | None = None) -> Atlas:
-    """Load and validate the atlas in ``directory`` (default: the embedded ``data/atlas``).
+    """Load and validate the atlas in ``directory`` (default: ``paths.atlas_dir()``, the embedded ``data/atlas``
+    unless the user named another).
 
     Raises ``FileNotFoundError`` only when the folder does not exist; bad files and rows are reported,
     never raised: check ``atlas.ok`` / ``atlas.report`` (``essnum atlas check DIR`` prints it).
@@ -74,7 +75,7 @@ def load_atlas(directory: Path | str | None = None) -> Atlas:
         path = directory / f"{name}.csv"
         if name in REQUIRED_FILES or path.is_file():
             tables[name] = read_table(path, schema_path(name))
-    families = read_table(atlas_dir() / "families.csv", schema_path("families"))
+    families = read_table(embedded_atlas_dir() / "families.csv", schema_path("families"))
     tables["families"] = families
     report.tables.update(tables)
     report.extra_problems += _families_match_schema(families)

@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from essnum.paths import atlas_dir, atomic_write, data_dir, project_root
+from essnum.paths import atomic_write, data_dir, embedded_atlas_dir, project_root
 
 from .atlas import load_atlas
 from .evidence import check_evidence
@@ -38,7 +38,7 @@ def check_project() -> Report:
     """Validate the embedded atlas (with its cross-table checks), every other schema-described table under
     ``data/``, and the evidence base's references (``essnum.data.evidence.check_evidence``)."""
     report = Report()
-    atlas = atlas_dir()
+    atlas = embedded_atlas_dir()
     if atlas.is_dir():
         report.merge(load_atlas(atlas).report, prefix=f"{atlas.relative_to(data_dir()).as_posix()}/")
     for name, csv_path, schema in project_tables():

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from essnum.build import file_hash
 from essnum.french import NumberFormatError, _plain, french_number, french_text
 from essnum.paths import atomic_write, briefs_dir, build_dir, project_root
 
@@ -261,8 +262,9 @@ def sources_appendix(brief: str | Path | None = None):
 
     keys = keys_in_text(Path(brief).read_text(encoding="utf-8")) if brief else []
     keys += [k for k in used() if k not in keys]
+    data = f"*Données : {datasets_text()}.*\n\n"
     if not keys:
-        return Markdown("*Aucun chiffre de ce document ne provient du registre des faits.*")
+        return Markdown(data + "*Aucun chiffre de ce document ne provient du registre des faits.*")
     rows = ["| Chiffre | Signification | Source | Méthode |", "|:----|:----------|:--------|:-----|"]
     for key in keys:
         item = get(key)
@@ -273,7 +275,7 @@ def sources_appendix(brief: str | Path | None = None):
             source = f"{source}, calculé sur {', '.join(_breakable(path) for path in item.data)}"
         rows.append(f"| {item.text} | {_markdown_cell(item.label)} | {_markdown_cell(source)} | "
                     f"{_markdown_cell(item.method)} |")
-    return Markdown("\n".join(rows) + "\n")
+    return Markdown(data + "\n".join(rows) + "\n")
 
 
 def git_commit() -> str | None:
@@ -294,6 +296,7 @@ def write_facts_json(target: Path | None = None) -> Path:
     document = {
         "commit": git_commit(),
         "data": data_hashes(p for p in data_dir().rglob("*") if p.is_file()),
+        "datasets": datasets_used(),
         "facts": {key: item.as_dict() for key, item in facts.items()},
     }
     with atomic_write(target, "w") as handle:
@@ -315,7 +318,8 @@ def _locked(item: Fact) -> dict:
 
 
 def write_lock(keys: Iterable[str] | None = None, target: Path | None = None) -> Path:
-    """Pin the current values of the facts the briefs use (``essnum facts lock``)."""
+    """Pin the current values of the facts the briefs use (``essnum facts lock``; embedded data only)."""
+    _embedded_only("lock")
     keys = sorted(keys_used_by_briefs() if keys is None else keys)
     document = {"facts": {key: _locked(get(key)) for key in keys}}
     target = target or lock_path()
@@ -345,8 +349,43 @@ class Change:
         return f"{self.key}: {details} (source: {self.new['source']})"
 
 
+def _embedded_only(what: str) -> None:
+    """The lock pins the facts of the embedded data: refuse to compare or pin it on a user's datasets."""
+    from essnum.paths import uses_embedded_data
+
+    if not uses_embedded_data():
+        raise FactError(f"the facts lock applies to the embedded data; this build uses {datasets_text()}: "
+                        f"{what} it without --atlas / --places (and without [data] in essnum.toml)")
+
+
+def datasets_used() -> dict[str, dict]:
+    """Which data the facts are computed from: each dataset a user may replace, embedded or the user's (path
+    and the sha256 of its files)."""
+    from essnum.paths import DATASETS, dataset
+
+    found = {}
+    for name in DATASETS:
+        path = dataset(name)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path and path.is_dir() else [path] if path else []
+        found[name] = {"embedded": path is None, "path": str(path) if path else None,
+                       "sha256": {str(f.relative_to(path) if path.is_dir() else f.name): file_hash(f) for f in files}}
+    return found
+
+
+def datasets_text() -> str:
+    """The datasets used, in words (printed in every document's sources appendix)."""
+    used = datasets_used()
+    atlas, places = used["atlas"], used["mediation_places"]
+    parts = ["l'atlas embarqué de l'observatoire (data/atlas)" if atlas["embedded"] else
+             f"l'atlas du dossier {atlas['path']}",
+             "les lieux de médiation numérique de data·inclusion (début 2023)" if places["embedded"] else
+             f"les lieux de médiation du fichier {places['path']}"]
+    return " ; ".join(parts)
+
+
 def lock_diff(lock: Path | None = None, keys: Iterable[str] | None = None) -> list[Change]:
-    """Claim-by-claim differences between the lock and the current facts the briefs use."""
+    """Claim-by-claim differences between the lock and the current facts the briefs use (embedded data only)."""
+    _embedded_only("compare")
     lock = lock or lock_path()
     locked = json.loads(Path(lock).read_text(encoding="utf-8"))["facts"] if Path(lock).is_file() else {}
     keys = sorted(set(keys_used_by_briefs() if keys is None else keys) | set(locked))

@@ -151,9 +151,11 @@ def inputs() -> list[Path]:
     """Files the support offer is computed from: the source declarations (their sha256 pin the data), the
     curated funding tables and the code that reads, places and measures."""
     from essnum.build import code_files
+    from essnum.paths import dataset
 
+    places = dataset("mediation_places")
     return [data_dir() / "reference" / "sources.toml", *sorted((data_dir() / "funding").glob("*")),
-            *code_files("data", "territory", "funding", "config", "paths")]
+            *code_files("data", "territory", "funding", "config", "paths"), *([places] if places else [])]
 
 
 def cache_dir() -> Path:
@@ -163,8 +165,10 @@ def cache_dir() -> Path:
 
 def _key() -> str:
     from essnum.build import hash_files
+    from essnum.paths import dataset
 
-    payload = {"version": CACHE_VERSION, "files": hash_files(inputs())}
+    places = dataset("mediation_places")
+    payload = {"version": CACHE_VERSION, "files": hash_files(inputs()), "places": str(places) if places else None}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -199,13 +203,15 @@ def support_offer() -> SupportOffer:
 
 
 def compute_support_offer() -> SupportOffer:
-    """The computation behind :func:`support_offer`, without the cache."""
+    """The computation behind :func:`support_offer`, without the cache (the mediation places: the user's file
+    when one is named, ``--places`` / ``$ESSNUM_PLACES`` / ``essnum.toml``, else data·inclusion's)."""
     from essnum.funding.programme import classify_hosts, ess_share_bounds
+    from essnum.paths import dataset
 
     shapes = reference.commune_shapes()
     frames = {"france_services": support.france_services("2024-08-01"),
               "france_services_2022": support.france_services("2022-12-01"),
-              "mediation": support.mediation_places(), "cnfs_host": support.cnfs_hosts()}
+              "mediation": support.mediation_places(dataset("mediation_places")), "cnfs_host": support.cnfs_hosts()}
     sources = sorted({s for f in frames.values() for s in f.attrs.get("sources", [])})
     placed, counts = {}, {}
     for kind, frame in frames.items():
