@@ -13,6 +13,13 @@
    is compared with the naive totals. ``--naive N`` times the first N régions only and extrapolates to 18;
 3. `essnum build` with nothing changed (the project's own build; built first if needed): target under 3 s.
 
+"Cold" means an empty render cache in a fresh build folder (``ESSNUM_BUILD``) holding only the build caches the
+barometers read, made by the steps before theirs: the support offer (``build/support-offer/``, step "support
+offer", about 20 s to compute) and the placed atlas (``build/barometer-atlas/``, about 15 s: the placement reads
+every commune outline). They are computed once in the project's build folder, then copied into each fresh folder;
+a batch that had to recompute them (an input edited meanwhile, e.g. by someone else in a shared checkout) is
+reported.
+
 Prints wall time and peak memory of each, and the load average (the machine may be shared).
 ``--bytecode-cache DIR`` lets every process cache compiled bytecode in DIR (``PYTHONPYCACHEPREFIX``; a
 warm-up render fills it first), as a normal installation does: where ``PYTHONDONTWRITEBYTECODE=1`` and the
@@ -27,11 +34,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from essnum.publish.barometer import region_codes
@@ -70,6 +79,30 @@ def report(what: str, seconds: float, n: int, batch: float, target: str) -> None
     print(f"{what}: {shown} ({seconds / n:.2f} s per région); the batch is {total / batch:.1f}x faster ({target})")
 
 
+CACHES = ("support-offer", "barometer-atlas")
+PREPARE = "from essnum.publish import barometer; barometer.offer(); barometer.national()"
+
+
+@lru_cache(maxsize=1)
+def project_build() -> Path:
+    return Path(subprocess.run([str(BIN / "python"), "-c", "from essnum.paths import build_dir; print(build_dir())"],
+                               cwd=ROOT, env=ENV, capture_output=True, text=True, check=True).stdout.strip())
+
+
+def seed(folder: Path) -> Path:
+    """A fresh build folder holding copies of the barometers' build caches (support offer, placed atlas)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in CACHES:
+        shutil.copytree(project_build() / name, folder / name, dirs_exist_ok=True)
+    return folder
+
+
+def recomputed(folder: Path) -> list[str]:
+    """The caches a run in ``folder`` had to recompute (their key no longer matched the copied one)."""
+    return [name for name in CACHES if (folder / name / "meta.json").read_bytes()
+            != (project_build() / name / "meta.json").read_bytes()]
+
+
 def load() -> str:
     return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -81,14 +114,16 @@ def main() -> None:
                         help="rounds of one cold batch then a share of the naive régions (median batch compared)")
     parser.add_argument("--bytecode-cache", type=Path, default=None, help="let Python cache bytecode in this folder")
     args = parser.parse_args()
+    prepared = timed([str(BIN / "python"), "-c", PREPARE], ENV)[0]  # the build caches, where `essnum build` puts them
     if args.bytecode_cache:
         ENV.pop("PYTHONDONTWRITEBYTECODE", None)
         ENV["PYTHONPYCACHEPREFIX"] = str(args.bytecode_cache.resolve())
         timed([str(BIN / "essnum"), "render", "barometre", "--region", "84", "--force", "--output-dir",
-               tempfile.mkdtemp()], {**ENV, "ESSNUM_BUILD": tempfile.mkdtemp()})  # warm-up: fills the cache
+               tempfile.mkdtemp()], {**ENV, "ESSNUM_BUILD": str(seed(Path(tempfile.mkdtemp())))})  # warm-up
     bytecode = f"bytecode cached in {args.bytecode_cache}" if args.bytecode_cache else (
         "no bytecode caching" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "default bytecode caching")
-    print(f"load average at start: {load()} (2 cores); {bytecode}")
+    print(f"load average at start: {load()} (2 cores); {bytecode}; support offer and atlas caches ready in "
+          f"{prepared:.1f} s")
 
     build = Path(tempfile.mkdtemp(prefix="essnum-bench-baro-build-"))
     out = Path(tempfile.mkdtemp(prefix="essnum-bench-baro-out-"))
@@ -96,11 +131,16 @@ def main() -> None:
     codes = region_codes()[:n]
     rounds = max(1, min(args.rounds, n))
     chunks = [codes[len(codes) * r // rounds: len(codes) * (r + 1) // rounds] for r in range(rounds)]
+    for name in ("loop", "naive"):
+        seed(build / name)
     batches, loop, naive, memory = [], 0.0, 0.0, 0.0
     for run, chunk in enumerate(chunks):  # interleaved, so that a change of the machine's speed hits all three
         seconds, memory, stdout = timed([str(BIN / "essnum"), "render", "barometre", "--all", "--force", "--engine",
                                          "builtin", "--output-dir", str(out / "batch")],
-                                        {**ENV, "ESSNUM_BUILD": str(build / f"batch-{run}")})
+                                        {**ENV, "ESSNUM_BUILD": str(seed(build / f"batch-{run}"))})
+        if recomputed(build / f"batch-{run}"):
+            print(f"round {run + 1}: the batch recomputed {', '.join(recomputed(build / f'batch-{run}'))} "
+                  "(an input changed meanwhile): its time includes that")
         regions = stdout.count("rendered  ")
         pdfs = sorted((out / "batch").glob("*/barometre-regional.pdf"))
         if regions != 18 or len(pdfs) != 18:

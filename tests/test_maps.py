@@ -269,3 +269,41 @@ def test_recorded_texts_are_every_text_of_the_figure_in_findobj_order(france, va
     for drawn in (france, europe, maps.region_map(values, "density", departements, "04", **LABELS)):
         every = tuple(t.get_text() for t in drawn.figure.findobj(matplotlib.text.Text) if t.get_text())
         assert drawn.texts == every
+
+
+def _points(lonlat, sources=("anct-france-services-2024-08-01",)):
+    """SYNTHETIC points (not real sites) in EPSG:4326, with declared sources."""
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({"id": [str(i) for i in range(len(lonlat))]},
+                             geometry=gpd.points_from_xy([p[0] for p in lonlat], [p[1] for p in lonlat]),
+                             crs="EPSG:4326")
+    frame.attrs["sources"] = list(sources)
+    return frame
+
+
+@pytest.mark.parametrize(("region", "lonlat"), [("84", [(4.85, 45.76), (5.72, 45.19), (3.08, 45.78)]),
+                                                ("04", [(55.45, -20.88), (55.48, -21.34)])])
+def test_region_map_draws_points_in_the_maps_projection(region, lonlat, values, departements):
+    import matplotlib.collections
+
+    drawn = maps.region_map(values, "density", departements, region, points=_points(lonlat),
+                            points_label="Site (synthétique)", **LABELS)
+    ax = drawn.figure.axes[0]
+    scatters = [c for c in ax.collections if isinstance(c, matplotlib.collections.PathCollection)]
+    assert len(scatters) == 1 and len(scatters[0].get_offsets()) == len(lonlat)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for x, y in scatters[0].get_offsets():  # projected like the région (metres of Lambert-93 or UTM 40S), inside it
+        assert x0 < x < x1 and y0 < y < y1 and abs(x) > 1000
+    assert "Site (synthétique)" in drawn.texts
+    assert attribution("anct-france-services-2024-08-01") in drawn.texts
+    assert drawn.alt_text.endswith(f"Points : {len(lonlat)} (Site (synthétique)).")
+    assert _texts_outside_figure(drawn) == []
+
+
+def test_points_need_declared_sources_and_a_label(values, departements):
+    with pytest.raises(ValueError, match="declared sources"):
+        maps.region_map(values, "density", departements, "84", points=_points([(4.85, 45.76)], sources=()),
+                        points_label="Site", **LABELS)
+    with pytest.raises(ValueError, match="points_label"):
+        maps.region_map(values, "density", departements, "84", points=_points([(4.85, 45.76)]), **LABELS)

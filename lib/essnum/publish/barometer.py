@@ -1,19 +1,22 @@
-"""Regional barometers (issue 7): what ``briefs/barometre-regional.qmd`` prints for one région.
+"""Regional barometers (issues 7 and 11): what ``briefs/barometre-regional.qmd`` prints for one région.
 
-One national computation — the embedded atlas placed in communes, départements and régions, counts
-and densities per région and département, distance from each département to the nearest located
-support organisation — is made once per process (:func:`national`) and shared by every région, so a
-batch of barometers rendered in one kernel pays for it once.
+A barometer is built around the real support offer of digital inclusion (:func:`essnum.territory.offer.support_offer`,
+read from its build cache ``build/support-offer/``, computed and cached when missing): the France Services sites
+of the région (2024, change since 2022), its mediation places (data·inclusion), the hosts and posts of the
+conseillers numériques France Services and the State's funding, and the distance from every commune to the
+nearest site and place of its own territory. The embedded atlas of the observatory keeps a section of its own,
+with its caveat (it locates few of its organisations): it is placed once per process (:func:`national`).
 
 * :func:`region_code` validates a région code (``84``, ``"84"``, ``"1"`` → ``"01"``), else raises
   :class:`UnknownRegion` listing the valid codes;
-* facts ``barometre.<code>.…`` (one set per région) and ``barometre.france.…`` (national context) are
-  registered with :func:`essnum.publish.facts.provider`; a région without located organisation gets no density
-  rank and no distance it does not have (no fake numbers);
-* :func:`key_points`, :func:`presence_text`, :func:`support_text` write the sentences whose wording
-  depends on the région (every number in them is a fact); :func:`families_table`,
-  :func:`departements_table`, :func:`survey_table` and :func:`facts_table` are the brief's tables;
-  :func:`region_map` its map.
+* facts ``barometre.<code>.…`` (one set per région) and ``barometre.france.…`` (national context the ``support.``
+  facts of :mod:`essnum.publish.facts` do not give) are registered with :func:`essnum.publish.facts.provider`; a
+  région gets no number it does not have (no rank without a value, no change without a 2022 count, no ZRR/QPV share
+  without CnFS posts);
+* :func:`key_points`, :func:`offer_text`, :func:`distance_text`, :func:`presence_text` write the sentences whose
+  wording depends on the région (every number in them is a fact); :func:`comparison_table`,
+  :func:`departements_table`, :func:`distance_table`, :func:`families_table` and :func:`survey_table` are the
+  brief's tables; :func:`region_map` its map.
 
 Survey figures are national: no regional breakdown of the surveys is published. Regional survey cells
 would need microdata and go through :mod:`essnum.survey.disclosure`; none are used here.
@@ -29,18 +32,21 @@ from typing import TYPE_CHECKING
 
 from essnum.config import decision
 from essnum.french import french_decimal, french_number
-from essnum.paths import atlas_dir, data_dir
+from essnum.paths import atlas_dir, atomic_write, build_dir, data_dir, package_file
 
-from .facts import Fact, computed, fact, get, provider
+from .facts import Fact, data_hashes, fact, get, provider
 
 if TYPE_CHECKING:  # pandas is imported where it is used: validating a région code (batch, CLI) must not pay
     import pandas as pd  # for it before the kernel even starts
 
 PREFIX = "barometre."
 NATIONAL = "france"
-#: Facts each région may have, in the order of its facts table (rank and distances only when they exist).
-REGION_FACTS = ("population", "departements", "organisations", "density", "rank", "support", "distance_min_km",
-                "distance_max_km")
+#: The two offers whose distance is measured (prefix of the ``support_offer`` columns → what the text calls them).
+OFFERS = {"fs": "un site France Services", "mediation": "un lieu de médiation numérique"}
+#: How the distance paragraphs open, per offer.
+NEAREST = {"fs": "Site France Services le plus proche", "mediation": "Lieu de médiation numérique le plus proche"}
+#: Source declaration of the France Services sites drawn on the map (the 2024 list).
+FS_SOURCE = "anct-france-services-2024-08-01"
 
 
 class UnknownRegion(ValueError):
@@ -113,66 +119,193 @@ def folder_name(code) -> str:
     return f"{code}-{slug}"
 
 
-# --------------------------------------------------------------------------- national computation
+# --------------------------------------------------------------------------- the support offer
+
+
+def offer():
+    """The support offer (``essnum.territory.offer.SupportOffer``), from its build cache (once per process)."""
+    from essnum.territory.offer import support_offer
+
+    return support_offer()
+
+
+def thresholds() -> list[int]:
+    """Distances (km) beyond which the population is counted (``territory.access_thresholds_km``)."""
+    return list(decision("territory.access_thresholds_km"))
+
+
+def _per() -> int:
+    return decision("territory.per_inhabitants")
+
+
+def offer_row(code) -> pd.Series:
+    """The région's row of the support offer's région table (columns: see ``essnum.territory.offer``)."""
+    return offer().regions.set_index("code").loc[region_code(code)]
+
+
+def region_departements(code) -> pd.DataFrame:
+    """The région's départements in the support offer's département table, by code."""
+    table = offer().departements
+    codes = _departement_regions()
+    return table[table["code"].map(codes) == region_code(code)].sort_values("code", ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def _departement_regions() -> dict[str, str]:
+    from essnum.data import reference
+
+    return reference.cog_departements().set_index("code")["region"].to_dict()
+
+
+def region_communes(code) -> pd.DataFrame:
+    """The région's communes with their population and distances (``fs_distance_km``, ``mediation_distance_km``)."""
+    communes = offer().communes
+    return communes[communes["region"] == region_code(code)]
+
+
+def _bands(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Population by distance band (``barometer.distance_bands_km``: up to the first edge, between two, beyond the
+    last; a band includes its upper edge, as "beyond" means strictly farther) per région: index région code,
+    columns band number 0…n, values inhabitants (communes without a distance are left out)."""
+    import numpy as np
+    import pandas as pd
+
+    edges = decision("barometer.distance_bands_km")
+    known = frame[frame[column].notna()]
+    band = np.searchsorted(np.asarray(edges, dtype=float), known[column].to_numpy(), side="left")
+    table = (known.assign(band=band).groupby(["region", "band"])["population"].sum().unstack("band")
+             .reindex(columns=range(len(edges) + 1)).fillna(0).astype("int64"))
+    return table.reindex(sorted(frame["region"].dropna().unique())).fillna(0).astype("int64").rename_axis(None)
+
+
+def band_labels() -> list[str]:
+    """French labels of the distance bands: "jusqu'à 5 km", "de 5 à 10 km", …, "plus de 20 km"."""
+    edges = [french_number(edge) for edge in decision("barometer.distance_bands_km")]
+    return ([f"jusqu'à {edges[0]} km"] + [f"de {low} à {high} km" for low, high in zip(edges, edges[1:], strict=False)]
+            + [f"plus de {edges[-1]} km"])
+
+
+@dataclass(frozen=True)
+class Distances:
+    """Per région: population by distance band of each offer, population-weighted median distance of each offer;
+    and the national medians (18 régions)."""
+
+    bands: dict[str, pd.DataFrame]
+    medians: dict[str, pd.Series]
+    national_medians: dict[str, float]
+
+
+@lru_cache(maxsize=1)
+def distances() -> Distances:
+    from essnum.territory.offer import _weighted_median
+
+    communes = offer().communes
+    bands, medians, national = {}, {}, {}
+    for name in OFFERS:
+        column = f"{name}_distance_km"
+        bands[name] = _bands(communes, column)
+        medians[name] = communes.groupby("region").apply(
+            lambda g, c=column: _weighted_median(g[c], g["population"]), include_groups=False)
+        national[name] = _weighted_median(communes[column], communes["population"])
+    return Distances(bands=bands, medians=medians, national_medians=national)
+
+
+def _priority(code) -> pd.DataFrame:
+    """CnFS posts of the région in ZRR and QPV (``support_offer().priority`` rows), indexed by area."""
+    table = offer().priority
+    return table[(table["level"] == "region") & (table["code"] == region_code(code))].set_index("area")
+
+
+# --------------------------------------------------------------------------- the atlas (a section of its own)
 
 
 @dataclass(frozen=True)
 class National:
-    """The atlas placed once for every région: ``regions`` and ``departements`` are the
-    ``essnum.territory`` tables (départements with their distance to support), ``counts`` the placement
-    reconciliation, ``support`` the located support organisations."""
+    """The embedded atlas placed once for every région: ``regions`` is the ``essnum.territory`` région table
+    (with ``rank`` by density), ``counts`` the placement reconciliation, ``families`` the families counted."""
 
     regions: pd.DataFrame
-    departements: pd.DataFrame
     counts: dict[str, int]
-    support: pd.DataFrame
     families: list[str]
 
 
 def data_files() -> list[Path]:
-    """Data files the barometers are computed from (hashed into each fact's source)."""
+    """Data files the atlas facts are computed from (hashed into each fact's source)."""
     return [atlas_dir() / "organisations.csv", data_dir() / "reference" / "sources.toml"]
+
+
+def offer_files() -> list[Path]:
+    """The declarations pinning the support-offer data (sha256 of every file: ANCT lists, data·inclusion,
+    communes, populations), hashed into the source of each support-offer fact."""
+    return [data_dir() / "reference" / "sources.toml"]
+
+
+ATLAS_CACHE_VERSION = 1
+
+
+def atlas_cache_dir() -> Path:
+    """``build/barometer-atlas/``: the atlas tables of the last placement and the key of its inputs (safe to delete)."""
+    return build_dir() / "barometer-atlas"
+
+
+def atlas_inputs() -> list[Path]:
+    """What the atlas placement depends on: the atlas, the declared reference data, the decisions and the code."""
+    from essnum.build import code_files
+
+    return [*sorted(p for p in atlas_dir().glob("*") if p.is_file()), data_dir() / "reference" / "sources.toml",
+            package_file("decisions.toml"), *code_files("territory", "data", "config", "paths")]
 
 
 @lru_cache(maxsize=1)
 def national() -> National:
-    """The embedded atlas placed for every région's barometer (computed once per process)."""
+    """The embedded atlas placed for every région's barometer: read from :func:`atlas_cache_dir` when its key
+    matches the inputs, else placed (``territory.place`` reads every commune outline: seconds) and stored there;
+    once per process either way."""
+    import hashlib
+    import json
+
+    import pandas as pd
+
+    from essnum.build import hash_files
+
+    payload = {"version": ATLAS_CACHE_VERSION, "files": hash_files(atlas_inputs())}
+    key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    folder = atlas_cache_dir()
+    meta_path, table_path = folder / "meta.json", folder / "regions.parquet"
+    if meta_path.is_file() and table_path.is_file():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("key") == key:
+            return National(regions=pd.read_parquet(table_path), counts=meta["counts"], families=meta["families"])
     from essnum import territory
     from essnum.data.atlas import load_atlas
 
     atlas = load_atlas()
     placement = territory.place(atlas.organisations, Path(atlas.directory) / "organisations.csv")
     placement.check()
-    return from_placement(placement)
+    data = from_placement(placement)
+    folder.mkdir(parents=True, exist_ok=True)
+    regions = data.regions.copy()
+    regions.attrs = {}
+    with atomic_write(table_path, "wb") as handle:
+        regions.to_parquet(handle, index=False)
+    with atomic_write(meta_path, "w") as handle:
+        json.dump({"key": key, "counts": {k: int(v) for k, v in data.counts.items()}, "families": data.families},
+                  handle, indent=1, sort_keys=True)
+    return data
 
 
 def from_placement(placement) -> National:
-    """The national tables of a ``territory.Placement`` (any atlas; tests use a synthetic one)."""
+    """The national atlas tables of a ``territory.Placement`` (any atlas; tests use a synthetic one)."""
     from essnum import territory
 
-    counts = territory.departement_counts(placement)
-    distance = territory.distance_to_support(placement)
-    departements = counts.merge(distance.drop(columns=["lon", "lat"]), on="code", how="left", validate="1:1")
-    departements.attrs = counts.attrs  # the declared sources the map prints
     regions = territory.region_counts(placement)
-    regions["rank"] = regions[_per()].rank(ascending=False, method="min").astype("int64")
-    return National(regions=regions, departements=departements, counts=placement.counts(),
-                    support=territory.support_locations(placement), families=territory.families_of(placement))
-
-
-def _per() -> str:
-    """Column of the density per ``territory.per_inhabitants`` inhabitants in the territory tables."""
-    return f"per_{decision('territory.per_inhabitants')}"
+    regions["rank"] = regions[f"per_{_per()}"].rank(ascending=False, method="min").astype("int64")
+    return National(regions=regions, counts=placement.counts(), families=territory.families_of(placement))
 
 
 def region_row(code) -> pd.Series:
+    """The région's row of the atlas table (organisations, density, rank, families)."""
     return national().regions.set_index("code").loc[region_code(code)]
-
-
-def region_departements(code) -> pd.DataFrame:
-    """The région's départements (``territory.departement_counts`` columns plus distance to support)."""
-    table = national().departements
-    return table[table["region"] == region_code(code)].sort_values("code", ignore_index=True)
 
 
 # --------------------------------------------------------------------------- facts
@@ -182,74 +315,197 @@ def _key(code: str, name: str) -> str:
     return f"{PREFIX}{code}.{name}"
 
 
-def _national_facts(files: list[Path]) -> Iterator[Fact]:
-    data = national()
-    counts, table = data.counts, data.regions
-    atlas = "atlas embarqué (data/atlas), placé par essnum.territory"
-    yield computed(_key(NATIONAL, "atlas_organisations"), counts["read"], "organisations",
-                   "Organisations de l'atlas embarqué", "lignes lues dans organisations.csv", files)
-    yield computed(_key(NATIONAL, "located"), counts["placed in France"], "organisations",
-                   "Organisations de l'atlas localisées dans un département français", atlas, files)
-    yield computed(_key(NATIONAL, "support_located"), len(data.support), "organisations",
-                   "Structures d'accompagnement de l'atlas localisées en France "
-                   f"(familles {', '.join(decision('territory.support_families'))})", atlas, files)
-    yield computed(_key(NATIONAL, "regions"), len(table), "régions", "Régions françaises (COG)",
-                   "liste des régions du code officiel géographique (Insee)", files)
-    yield computed(_key(NATIONAL, "regions_with_organisations"), int((table["organisations"] > 0).sum()), "régions",
-                   "Régions où au moins une organisation de l'atlas est localisée", atlas, files)
-    yield computed(_key(NATIONAL, "per_inhabitants"), decision("territory.per_inhabitants"), "habitants",
-                   "Population de référence des densités", "décision territory.per_inhabitants", files)
-    yield computed(_key(NATIONAL, "survey_confidence"), 100 * decision("survey.confidence"), "percent",
-                   "Niveau de confiance des intervalles des enquêtes", "décision survey.confidence", files)
+class _Maker:
+    """Facts sharing the same data files, hashed once (a barometer holds about forty facts per région)."""
+
+    def __init__(self, files: list[Path]):
+        self.hashes = data_hashes(files)
+        self.source = "data: " + ", ".join(self.hashes) if self.hashes else "computed"
+
+    def __call__(self, key: str, value, unit: str, label: str, method: str, comparator: str = "=",
+                 decimals: int | None = None) -> Fact:
+        value = int(value) if isinstance(value, float) and value.is_integer() else value
+        return Fact(key=key, value=value, unit=unit, label=label, source=self.source, method=method,
+                    comparator=comparator, data=self.hashes, decimals=decimals)
 
 
-def _region_facts(code: str, files: list[Path]) -> Iterator[Fact]:
+def _percent(share: float) -> tuple[float, str]:
+    """A share as a percentage with one decimal, "<" 0,1 when it is positive but rounds to zero."""
+    pct = round(100 * float(share), 1)
+    return (0.1, "<") if pct == 0 and share > 0 else (pct, "=")
+
+
+def _present(value) -> bool:
     import pandas as pd
 
-    row = region_row(code)
-    name = region_name(code)
-    per = decision("territory.per_inhabitants")
+    return value is not None and not pd.isna(value)
+
+
+# Methods, short: the appendix prints one per fact; the "Sources et méthodes" section explains them in full.
+FS_METHOD = f"liste ANCT du 1er août 2024 ({FS_SOURCE}), sites placés par commune"
+FS_2022_METHOD = "liste ANCT du 1er décembre 2022 (anct-france-services-2022-12-01), sites placés par commune"
+MEDIATION_METHOD = "export data·inclusion du début de 2023 (data-inclusion), lieux placés par commune"
+CNFS_METHOD = "structures d'accueil retenues en 2021 (anct-conseillers-numeriques), placées par commune"
+DISTANCE_METHOD = "à vol d'oiseau, de chaque commune au lieu le plus proche de son territoire ; population 2023"
+MEDIAN_METHOD = "médiane des distances à vol d'oiseau des communes, pondérée par leur population"
+RANK_METHOD = "rang décroissant parmi les régions (1 = la plus dotée), ex aequo au meilleur rang"
+
+
+def _national_facts() -> Iterator[Fact]:
+    atlas, data = _Maker(data_files()), national()
+    counts, table = data.counts, data.regions
+    placed = "atlas embarqué (data/atlas), placé par essnum.territory"
+    yield atlas(_key(NATIONAL, "atlas_organisations"), counts["read"], "organisations",
+                "Organisations de l'atlas embarqué", "lignes lues dans organisations.csv")
+    yield atlas(_key(NATIONAL, "located"), counts["placed in France"], "organisations",
+                "Organisations de l'atlas localisées dans un département français", placed)
+    yield atlas(_key(NATIONAL, "regions"), len(table), "régions", "Régions françaises (COG)",
+                "liste des régions du code officiel géographique (Insee)")
+    yield atlas(_key(NATIONAL, "regions_with_organisations"), int((table["organisations"] > 0).sum()), "régions",
+                "Régions où au moins une organisation de l'atlas est localisée", placed)
+    yield atlas(_key(NATIONAL, "per_inhabitants"), _per(), "habitants", "Population de référence des densités",
+                "décision territory.per_inhabitants")
+    yield atlas(_key(NATIONAL, "survey_confidence"), 100 * decision("survey.confidence"), "percent",
+                "Niveau de confiance des intervalles des enquêtes", "décision survey.confidence")
+    make, per = _Maker(offer_files()), _per()
+    for threshold in thresholds():
+        yield make(_key(NATIONAL, f"threshold_{threshold}km"), threshold, "km",
+                   "Seuil de distance à vol d'oiseau du baromètre", "décision territory.access_thresholds_km")
+    regions = offer().regions
+    population = regions["population"].sum()
+    yield make(_key(NATIONAL, "mediation_density"),
+               round(float(regions["mediation_places"].sum() / population * per), 1),
+               "lieux", f"Lieux de médiation numérique pour {french_number(per)} habitants, France entière",
+               "lieux des 18 régions / population municipale 2023 × " + french_number(per), decimals=1)
+    yield make(_key(NATIONAL, "cnfs_posts_density"), round(float(regions["cnfs_posts"].sum() / population * per), 1),
+               "postes", f"Postes de conseillers numériques pour {french_number(per)} habitants, France entière",
+               "postes des 18 régions / population municipale 2023 × " + french_number(per), decimals=1)
+    for name, label in OFFERS.items():
+        median = distances().national_medians[name]
+        if _present(median):
+            yield make(_key(NATIONAL, f"{name}_median_km"), round(float(median), 1), "km",
+                       f"Distance médiane des habitants à {label}, France entière",
+                       MEDIAN_METHOD, decimals=1)
+
+
+def _offer_facts(code: str, make: _Maker) -> Iterator[Fact]:
+    """The support-offer facts of one région (only those it has)."""
+    row, name, per = offer_row(code), region_name(code), french_number(_per())
     deps = region_departements(code)
-    atlas = "atlas embarqué placé par essnum.territory"
-    yield computed(_key(code, "population"), int(row["population"]), "persons", f"Population municipale 2023 : {name}",
-                   "somme des populations municipales des communes (Insee, populations légales 2023)", files)
-    yield computed(_key(code, "departements"), len(deps), "départements", f"Départements de la région {name}",
-                   "code officiel géographique (Insee)", files)
-    yield computed(_key(code, "organisations"), int(row["organisations"]), "organisations",
-                   f"Organisations de l'atlas localisées : {name}", atlas, files)
-    yield computed(_key(code, "density"), round(float(row[_per()]), 3), "organisations",
-                   f"Organisations de l'atlas localisées pour {french_number(per)} habitants : {name}",
-                   f"organisations localisées / population municipale 2023 × {french_number(per)}", files)
-    support = national().support
-    yield computed(_key(code, "support"), int(support["departement"].isin(deps["code"]).sum()), "organisations",
-                   f"Structures d'accompagnement de l'atlas localisées : {name}", atlas, files)
+    yield make(_key(code, "population"), int(row["population"]), "persons", f"Population municipale 2023 : {name}",
+               "somme des populations municipales des communes (Insee, populations légales 2023)")
+    yield make(_key(code, "departements"), len(deps), "départements", f"Départements de la région {name}",
+               "code officiel géographique (Insee)")
+    yield make(_key(code, "fs_sites"), int(row["fs_sites"]), "sites",
+               f"Sites France Services au 1er août 2024 : {name}", FS_METHOD)
+    yield make(_key(code, "fs_sites_2022"), int(row["fs_sites_2022"]), "sites",
+               f"Sites France Services au 1er décembre 2022 : {name}", FS_2022_METHOD)
+    change = int(row["fs_change"])
+    if change:
+        word = "de plus" if change > 0 else "de moins"
+        yield make(_key(code, "fs_change"), abs(change), "sites",
+                   f"Sites France Services {word} en août 2024 qu'en décembre 2022 : {name}",
+                   "sites 2024 − sites 2022, en valeur absolue (le texte dit le sens)")
+        if _present(row["fs_change_pct"]):
+            yield make(_key(code, "fs_change_pct"), round(abs(float(row["fs_change_pct"])), 1), "%",
+                       f"{'Hausse' if change > 0 else 'Baisse'} du nombre de sites France Services, décembre 2022 → "
+                       f"août 2024 : {name}", "|sites 2024 − sites 2022| / sites 2022")
+    yield make(_key(code, "mediation_places"), int(row["mediation_places"]), "lieux",
+               f"Lieux de médiation numérique recensés par data·inclusion (début 2023) : {name}", MEDIATION_METHOD)
+    yield make(_key(code, "cnfs_hosts"), int(row["cnfs_hosts"]), "structures",
+               f"Structures d'accueil de conseillers numériques (2021) : {name}", CNFS_METHOD)
+    yield make(_key(code, "cnfs_posts"), int(row["cnfs_posts"]), "postes",
+               f"Postes de conseillers numériques (2021) : {name}", CNFS_METHOD)
+    for prefix, what, method in (("fs", "Sites France Services", FS_METHOD),
+                                 ("mediation", "Lieux de médiation numérique", MEDIATION_METHOD),
+                                 ("cnfs_posts", "Postes de conseillers numériques", CNFS_METHOD)):
+        density = row[f"{prefix}_per_{_per()}"]  # a density, then its rank, only where the value exists
+        if not _present(density):
+            continue
+        yield make(_key(code, f"{prefix}_density"), round(float(density), 1), "",
+                   f"{what} pour {per} habitants : {name}", f"nombre / population municipale 2023 × {per}",
+                   decimals=1)
+        rank = row[f"{prefix}_rank"]
+        if _present(rank):
+            yield make(_key(code, f"{prefix}_rank"), int(rank), "rang",
+                       f"Rang de la région {name} parmi les régions : {what.lower()} pour {per} habitants",
+                       RANK_METHOD)
+    yield make(_key(code, "cnfs_funding_eur"), int(row["cnfs_funding_eur"]), "eur",
+               f"Financement estimatif de l'État des postes de conseillers numériques : {name}", CNFS_METHOD)
+    if _present(row["cnfs_funding_per_inhabitant"]):
+        yield make(_key(code, "cnfs_funding_per_inhabitant_eur"), round(float(row["cnfs_funding_per_inhabitant"]), 2),
+                   "eur", f"Financement de l'État des conseillers numériques par habitant : {name}",
+                   "financement / population municipale 2023", decimals=2)
+    priority = _priority(code)
+    for area, label in (("zrr", "en zone de revitalisation rurale (ZRR)"),
+                        ("qpv", "dans un quartier prioritaire de la politique de la ville (QPV)")):
+        if area not in priority.index:
+            continue
+        known = priority.loc[area, "posts"] - priority.loc[area, "posts_unknown"]
+        if known > 0:  # a share of posts whose area is known, else nothing to say
+            value, comparator = _percent(priority.loc[area, "posts_in_area"] / known)
+            yield make(_key(code, f"cnfs_{area}_posts_pct"), value, "%",
+                       f"Part des postes de conseillers numériques dont la structure d'accueil est {label} : {name}",
+                       "indicateurs ZRR et QPV de la liste 2021, postes dont la zone est connue",
+                       comparator=comparator)
+    for prefix, label in OFFERS.items():
+        for threshold in thresholds():
+            share = row[f"{prefix}_beyond_{threshold}km"]
+            if not _present(share):
+                continue
+            value, comparator = _percent(share)
+            yield make(_key(code, f"{prefix}_beyond_{threshold}km_pct"), value, "%",
+                       f"Part de la population à plus de {threshold} km à vol d'oiseau de {label} : {name}",
+                       DISTANCE_METHOD, comparator=comparator)
+            yield make(_key(code, f"{prefix}_beyond_{threshold}km_inhabitants"),
+                       int(distances().bands[prefix].loc[code, _band_after(threshold):].sum()), "persons",
+                       f"Habitants à plus de {threshold} km à vol d'oiseau de {label} : {name}", DISTANCE_METHOD)
+        median = distances().medians[prefix].get(code)
+        if _present(median):
+            yield make(_key(code, f"{prefix}_median_km"), round(float(median), 1), "km",
+                       f"Distance médiane des habitants à {label} : {name}",
+                       MEDIAN_METHOD, decimals=1)
+
+
+def _band_after(threshold: int) -> int:
+    """The first distance band beyond ``threshold`` km (a threshold must be a band edge)."""
+    edges = decision("barometer.distance_bands_km")
+    if threshold not in edges:
+        raise ValueError(f"access threshold {threshold} km is not an edge of barometer.distance_bands_km {edges}")
+    return edges.index(threshold) + 1
+
+
+def _atlas_facts(code: str, make: _Maker) -> Iterator[Fact]:
+    row, name, per = region_row(code), region_name(code), french_number(_per())
+    placed = "atlas embarqué placé par essnum.territory"
+    yield make(_key(code, "organisations"), int(row["organisations"]), "organisations",
+               f"Organisations de l'atlas localisées : {name}", placed)
+    yield make(_key(code, "density"), round(float(row[f"per_{_per()}"]), 3), "organisations",
+               f"Organisations de l'atlas localisées pour {per} habitants : {name}",
+               f"organisations localisées / population municipale 2023 × {per}")
     if row["organisations"] > 0:
-        yield computed(_key(code, "rank"), int(row["rank"]), "rang",
-                       f"Rang de la région {name} parmi les régions, par organisations localisées pour "
-                       f"{french_number(per)} habitants", "rang décroissant, ex aequo au meilleur rang", files)
-    distances = pd.to_numeric(deps["distance_km"], errors="coerce").dropna()
-    if len(distances):
-        method = ("distance à vol d'oiseau du centre de chaque département (centroïde du contour) à la structure "
-                  "d'accompagnement localisée la plus proche")
-        yield computed(_key(code, "distance_min_km"), round(float(distances.min())), "km",
-                       f"Distance la plus courte d'un département de la région {name} à une structure "
-                       "d'accompagnement localisée", method, files)
-        yield computed(_key(code, "distance_max_km"), round(float(distances.max())), "km",
-                       f"Distance la plus longue d'un département de la région {name} à une structure "
-                       "d'accompagnement localisée", method, files)
+        yield make(_key(code, "rank"), int(row["rank"]), "rang",
+                   f"Rang de la région {name} parmi les régions, par organisations de l'atlas localisées pour "
+                   f"{per} habitants", "rang décroissant, ex aequo au meilleur rang")
+
+
+@lru_cache(maxsize=1)
+def _facts_by_region() -> dict[str, tuple[Fact, ...]]:
+    make, atlas = _Maker(offer_files()), _Maker(data_files())
+    return {code: (*_offer_facts(code, make), *_atlas_facts(code, atlas)) for code in region_codes()}
 
 
 @provider(PREFIX)
 def barometer_facts() -> Iterator[Fact]:
     """Facts of every région's barometer and their national context."""
-    files = data_files()
-    yield from _national_facts(files)
-    for code in region_codes():
-        yield from _region_facts(code, files)
+    _facts_by_region.cache_clear()  # recomputed with the registry (facts.refresh)
+    yield from _national_facts()
+    for items in _facts_by_region().values():
+        yield from items
 
 
 def region_fact(code, name: str):
-    """French text of the région's fact ``name`` (``population``, ``organisations``, ``density``…), recorded
+    """French text of the région's fact ``name`` (``population``, ``fs_sites``, ``fs_density``…), recorded
     as used by the brief like :func:`essnum.publish.facts.fact`."""
     return fact(_key(region_code(code), name))
 
@@ -259,18 +515,147 @@ def national_fact(name: str):
 
 
 def fact_names(code) -> list[str]:
-    """The facts the région has, in :data:`REGION_FACTS` order (no rank without organisation, no distance
-    without support)."""
+    """The facts the région has, in the order they are computed (no rank without a value, …)."""
     code = region_code(code)
-    keys = {item.key for item in _region_facts(code, [])}
-    return [name for name in REGION_FACTS if _key(code, name) in keys]
+    return [item.key.removeprefix(_key(code, "")) for item in _facts_by_region()[code]]
 
 
 def has_fact(code, name: str) -> bool:
     return name in fact_names(code)
 
 
+def _value(code, name: str):
+    return get(_key(region_code(code), name)).value
+
+
 # --------------------------------------------------------------------------- sentences
+
+
+def _plural(code, name: str, word: str) -> str:
+    """``word`` in the plural from 2 on, the French rule ("1,9 poste", "2 postes", "1 département")."""
+    return word if abs(_value(code, name)) < 2 else word + "s"
+
+
+def _persons(text: str) -> str:
+    """"593 408 personnes", "1,2 million de personnes"."""
+    large = text.endswith(("million", "millions", "milliard", "milliards"))
+    return f"{text} de personnes" if large else f"{text} personnes"
+
+
+def _national_change() -> str:
+    """"hausse de 7,1 %" (or "baisse de …"): the national change of France Services sites since December 2022."""
+    return f"{'hausse' if get('support.fs.change_pct').value >= 0 else 'baisse'} de {fact('support.fs.change_pct')}"
+
+
+def _threshold(threshold: int) -> str:
+    return f"{national_fact(f'threshold_{threshold}km')} km"
+
+
+def _rank(code, name: str) -> str:
+    """", rang 3 des 18 régions" when the région has that rank, else nothing."""
+    if not has_fact(code, name):
+        return ""
+    return f" : rang {region_fact(code, name)} des {national_fact('regions')} régions"
+
+
+def fs_change_text(code) -> str:
+    """How the number of France Services sites moved since December 2022 (up, down or unchanged)."""
+    code = region_code(code)
+    before = region_fact(code, "fs_sites_2022")
+    if not has_fact(code, "fs_change"):
+        return f"autant qu'en décembre 2022 ({before}) ; France : {_national_change()}"
+    up = int(offer_row(code)["fs_change"]) > 0
+    sites = "site" if _value(code, "fs_change") == 1 else "sites"
+    text = f"{region_fact(code, 'fs_change')} {sites} de {'plus' if up else 'moins'} qu'en décembre 2022 ({before})"
+    if has_fact(code, "fs_change_pct"):
+        text += (f", une {'hausse' if up else 'baisse'} de {region_fact(code, 'fs_change_pct')} "
+                 f"(France : {_national_change()})")
+    return text
+
+
+def offer_text(code) -> str:
+    """The support offer of the région: France Services sites, mediation places, conseillers numériques (markdown,
+    three paragraphs)."""
+    code = region_code(code)
+    per = national_fact("per_inhabitants")
+    fs = (f"Au 1er août 2024, la région compte {region_fact(code, 'fs_sites')} sites France Services sur les "
+          f"{fact('support.fs.sites')} du pays, soit {region_fact(code, 'fs_density')} pour {per} habitants "
+          f"(France : {fact('support.fs.per_inhabitants')}){_rank(code, 'fs_rank')}. C'est {fs_change_text(code)}. "
+          "Chaque site accueille le public, avec des agents formés, pour ses démarches administratives, numériques "
+          "comprises.")
+    mediation = (f"data·inclusion recense au début de 2023 {region_fact(code, 'mediation_places')} lieux de médiation "
+                 f"numérique dans la région, soit {region_fact(code, 'mediation_density')} pour {per} habitants "
+                 f"(France : {national_fact('mediation_density')}){_rank(code, 'mediation_rank')}. Ce recensement "
+                 "repose sur les déclarations des lieux et des réseaux : un lieu qui n'y figure pas peut exister, et "
+                 "un écart entre régions peut tenir à la façon dont elles se sont déclarées.")
+    cnfs = (f"Le programme des conseillers numériques France Services a retenu en 2021 "
+            f"{region_fact(code, 'cnfs_hosts')} structures d'accueil dans la région pour "
+            f"{region_fact(code, 'cnfs_posts')} postes, soit {region_fact(code, 'cnfs_posts_density')} "
+            f"{_plural(code, 'cnfs_posts_density', 'poste')} pour "
+            f"{per} habitants (France : {national_fact('cnfs_posts_density')}){_rank(code, 'cnfs_posts_rank')}. "
+            f"Le financement estimatif de l'État y atteint {region_fact(code, 'cnfs_funding_eur')}")
+    if has_fact(code, "cnfs_funding_per_inhabitant_eur"):
+        cnfs += (f", {region_fact(code, 'cnfs_funding_per_inhabitant_eur')} par habitant contre "
+                 f"{fact('support.cnfs.funding_per_inhabitant_eur')} pour la France entière")
+    cnfs += "."
+    areas = []
+    for area, where in (("zrr", "en zone de revitalisation rurale (ZRR)"),
+                        ("qpv", "dans un quartier prioritaire de la politique de la ville (QPV)")):
+        if not has_fact(code, f"cnfs_{area}_posts_pct"):
+            continue
+        national = fact(f"support.cnfs.{area}_posts_pct")
+        if _value(code, f"cnfs_{area}_posts_pct") == 0:
+            areas.append(f"aucun n'est accueilli {where} (France : {national} des postes)")
+        else:
+            areas.append(f"{region_fact(code, f'cnfs_{area}_posts_pct')} sont accueillis {where} (France : {national})")
+    if areas:
+        cnfs += " Parmi ces postes, " + " ; ".join(areas) + "."
+    return "\n\n".join([fs, mediation, cnfs]) + "\n"
+
+
+def _beyond_clause(code, prefix: str, threshold: int) -> str:
+    national = fact(f"support.{prefix}.beyond_{threshold}km_pct")
+    if _value(code, f"{prefix}_beyond_{threshold}km_inhabitants") == 0:
+        return f"aucun habitant n'est à plus de {_threshold(threshold)} (France : {national} des habitants)"
+    persons = _persons(region_fact(code, f"{prefix}_beyond_{threshold}km_inhabitants"))
+    return (f"{region_fact(code, f'{prefix}_beyond_{threshold}km_pct')} des habitants, soit {persons}, sont à plus "
+            f"de {_threshold(threshold)} (France : {national})")
+
+
+def distance_method_text() -> str:
+    """How the distances are measured, with the thresholds as facts (markdown; the same for every région)."""
+    limits = [_threshold(threshold) for threshold in thresholds()]
+    listed = limits[0] if len(limits) == 1 else ", ".join(limits[:-1]) + " et " + limits[-1]
+    return ("La distance à l'accompagnement est mesurée à vol d'oiseau, du point de chaque commune (le centre de son "
+            "contour) au site France Services et au lieu de médiation numérique les plus proches de son territoire "
+            "— la métropole, ou le département d'outre-mer lui-même — ; chaque commune compte pour sa population "
+            f"municipale. Les seuils de {listed} sont des repères de lecture, non une norme : le programme France "
+            "Services vise un temps de trajet, et la route est toujours plus longue que la ligne droite. Une "
+            "distance décrit l'accès physique à un lieu ; elle ne dit rien des horaires, de l'attente ni de "
+            "l'accompagnement proposé.\n")
+
+
+def distance_text(code) -> str:
+    """How far the région's inhabitants are from a France Services site and from a mediation place (markdown)."""
+    code = region_code(code)
+    paragraphs = []
+    for prefix, label in OFFERS.items():
+        clauses = [_beyond_clause(code, prefix, threshold) for threshold in thresholds()
+                   if has_fact(code, f"{prefix}_beyond_{threshold}km_pct")]
+        if not clauses:
+            paragraphs.append(f"La distance à {label} ne peut pas être calculée pour la région.")
+            continue
+        text = f"{NEAREST[prefix]}, à vol d'oiseau : " + " ; ".join(clauses) + "."
+        if has_fact(code, f"{prefix}_median_km"):
+            text += (f" La moitié des habitants vit à moins de {region_fact(code, f'{prefix}_median_km')} km "
+                     f"d'{label} (France : {national_fact(f'{prefix}_median_km')} km).")
+        paragraphs.append(text)
+    if is_overseas(code):
+        paragraphs.append(f"Les distances sont mesurées vers les sites et les lieux de {region_name(code)} même, "
+                          "jamais "
+                          "vers la métropole ; d'une île ou d'une rive à l'autre, elles restent à vol d'oiseau, et "
+                          "la mer, le relief ou le fleuve allongent les trajets bien davantage qu'en métropole.")
+    return "\n\n".join(paragraphs) + "\n"
 
 
 def presence_text(code) -> str:
@@ -290,40 +675,47 @@ def presence_text(code) -> str:
             "en France : ce rang décrit l'atlas, pas l'écosystème régional.")
 
 
-def support_text(code) -> str:
-    """How far the région's départements are from the nearest located support organisation, honestly."""
-    code = region_code(code)
-    if not has_fact(code, "distance_min_km"):
-        return ("Aucune structure d'accompagnement de l'atlas n'est localisée en France : la distance des "
-                "départements à l'accompagnement ne peut pas être calculée.")
-    nearest = region_departements(code)["nearest_support_name"].dropna().drop_duplicates().sort_values()
-    lead = (f"L'atlas localise {national_fact('support_located')} structure(s) d'accompagnement en France, dont "
-            f"{region_fact(code, 'support')} dans la région ; la plus proche des départements de la région : "
-            f"{', '.join(nearest)}. ")
-    if is_overseas(code):
-        return lead + (f"Elle est à {region_fact(code, 'distance_min_km')} km à "
-                       "vol d'oiseau, en métropole : cette distance dit l'absence d'accompagnement documenté sur place, "
-                       "pas un trajet réaliste.")
-    return lead + (f"Selon le département, elle est à {region_fact(code, 'distance_min_km')} à "
-                   f"{region_fact(code, 'distance_max_km')} km à vol d'oiseau du centre du département.")
-
-
 def key_points(code) -> str:
     """The « L'essentiel » bullet list of the région (markdown)."""
     code = region_code(code)
-    organisations = region_row(code)["organisations"]
+    per = national_fact("per_inhabitants")
+    first = thresholds()[0]
     points = [f"Population municipale 2023 : {region_fact(code, 'population')} ; "
-              f"{region_fact(code, 'departements')} département(s)."]
-    if organisations:
-        points.append(f"{region_fact(code, 'organisations')} organisation(s) de l'atlas localisées, "
-                      f"{region_fact(code, 'density')} pour {national_fact('per_inhabitants')} habitants : "
-                      f"rang {region_fact(code, 'rank')} sur {national_fact('regions')} régions.")
+              f"{region_fact(code, 'departements')} {_plural(code, 'departements', 'département')}.",
+              f"{region_fact(code, 'fs_sites')} sites France Services en août 2024, {region_fact(code, 'fs_density')} "
+              f"pour {per} habitants (France : {fact('support.fs.per_inhabitants')}){_rank(code, 'fs_rank')} ; "
+              f"{fs_change_text(code)}."]
+    if has_fact(code, f"fs_beyond_{first}km_pct"):
+        who = ("Aucun habitant ne vit" if _value(code, f"fs_beyond_{first}km_inhabitants") == 0
+               else f"{region_fact(code, f'fs_beyond_{first}km_pct')} des habitants vivent")
+        point = (f"{who} à plus de {_threshold(first)} à vol d'oiseau d'un site France Services "
+                 f"(France : {fact(f'support.fs.beyond_{first}km_pct')})")
+        if has_fact(code, "fs_median_km"):
+            point += f" ; la moitié à moins de {region_fact(code, 'fs_median_km')} km"
+        points.append(point + ".")
+    point = (f"{region_fact(code, 'mediation_places')} lieux de médiation numérique recensés par data·inclusion, "
+             f"{region_fact(code, 'mediation_density')} pour {per} habitants{_rank(code, 'mediation_rank')}")
+    if has_fact(code, f"mediation_beyond_{first}km_pct"):
+        who = ("aucun habitant" if _value(code, f"mediation_beyond_{first}km_inhabitants") == 0
+               else f"{region_fact(code, f'mediation_beyond_{first}km_pct')} des habitants")
+        point += (f" ; {who} à plus de {_threshold(first)} de l'un d'eux "
+                  f"(France : {fact(f'support.mediation.beyond_{first}km_pct')})")
+    points.append(point + ".")
+    point = (f"{region_fact(code, 'cnfs_posts')} postes de conseillers numériques retenus en 2021, "
+             f"{region_fact(code, 'cnfs_posts_density')} pour {per} habitants{_rank(code, 'cnfs_posts_rank')}")
+    if has_fact(code, "cnfs_funding_per_inhabitant_eur"):
+        point += (f" ; financement de l'État : {region_fact(code, 'cnfs_funding_per_inhabitant_eur')} par habitant "
+                  f"(France : {fact('support.cnfs.funding_per_inhabitant_eur')})")
+    points.append(point + ".")
+    if region_row(code)["organisations"]:
+        points.append(f"L'atlas de l'observatoire localise {region_fact(code, 'organisations')} de ses organisations "
+                      f"dans la région (rang {region_fact(code, 'rank')}), mais seulement "
+                      f"{national_fact('located')} de ses {national_fact('atlas_organisations')} organisations en "
+                      "France : un repère sur l'atlas, pas sur l'écosystème.")
     else:
-        points.append("Aucune organisation de l'atlas embarqué n'est localisée dans la région : pas de densité, "
+        points.append(f"L'atlas de l'observatoire ne localise aucune organisation dans la région (il n'en localise "
+                      f"que {national_fact('located')} sur {national_fact('atlas_organisations')}) : pas de densité, "
                       "pas de rang.")
-    if has_fact(code, "distance_min_km"):
-        points.append(f"Structure d'accompagnement localisée la plus proche : à {region_fact(code, 'distance_min_km')} km "
-                      "à vol d'oiseau du département le mieux placé.")
     points.append("Les chiffres d'enquête rappelés plus bas sont nationaux : aucune ventilation régionale n'est publiée.")
     return "\n".join(f"- {point}" for point in points) + "\n"
 
@@ -338,25 +730,131 @@ def _integer(value) -> str:
     return "—" if pd.isna(value) else french_decimal(round(float(value)), 0)
 
 
-def departements_table(code) -> pd.DataFrame:
-    """One row per département of the région: population, located organisations, density and distance to
-    the nearest located support organisation (formatted in French, for printing; which organisation is
-    nearest is named by :func:`support_text`)."""
+def _decimal(value, decimals: int = 1) -> str:
     import pandas as pd
 
-    per = decision("territory.per_inhabitants")
+    return "—" if pd.isna(value) else french_decimal(round(float(value), decimals), decimals)
+
+
+def _signed(value) -> str:
+    """A change with its sign: "+16", "−1", "0"."""
+    import pandas as pd
+
+    if pd.isna(value):
+        return "—"
+    value = int(value)
+    return ("+" if value > 0 else "\u2212" if value < 0 else "") + french_decimal(abs(value), 0)
+
+
+def _share(value) -> str:
+    """A share of the population as a percentage, one decimal; "< 0,1 %" when positive but rounding to zero."""
+    import pandas as pd
+
+    if pd.isna(value):
+        return "—"
+    pct, comparator = _percent(value)
+    return ("< " if comparator == "<" else "") + french_number(pct, "%", 1)
+
+
+def sized_table(frame: pd.DataFrame, widths: list[int]):
+    """``frame`` as a markdown pipe table (like ``essnum.publish.render.table``) whose columns take the relative
+    ``widths`` of the text width (pandoc reads them from the dashes of the rule), the first column left-aligned and
+    the others, numbers, right-aligned."""
+    from IPython.display import Markdown
+
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    if len(widths) != len(frame.columns):
+        raise ValueError(f"{len(frame.columns)} columns but {len(widths)} widths")
+    rule = "|" + "|".join(":" + "-" * (3 * w) if i == 0 else "-" * (3 * w) + ":" for i, w in enumerate(widths)) + "|"
+    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", rule,
+             *("| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False))]
+    return Markdown("\n".join(lines) + "\n")
+
+
+def departements_table(code) -> pd.DataFrame:
+    """One row per département of the région: population, France Services sites, sites per 100 000 inhabitants,
+    change since December 2022, share of the population beyond the first threshold, median distance (French)."""
+    import pandas as pd
+
+    per, first = _per(), thresholds()[0]
     deps = region_departements(code)
     return pd.DataFrame({
         "Département": deps["name"] + " (" + deps["code"] + ")",
         "Population": deps["population"].map(_integer),
-        "Organisations localisées": deps["organisations"].map(_integer),
-        f"Pour {french_number(per)} hab.": deps[_per()].round(3).map(french_number),
-        "Distance à l'accompagnement (km)": deps["distance_km"].map(_integer),
+        "Sites France Services": deps["fs_sites"].map(_integer),
+        f"Pour {french_number(per)} hab.": deps[f"fs_per_{per}"].map(_decimal),
+        "Depuis déc. 2022": deps["fs_change"].map(_signed),
+        f"Habitants à plus de {french_number(first)} km": deps[f"fs_beyond_{first}km"].map(_share),
+        "Distance médiane (km)": deps["fs_median_km"].map(_decimal),
     })
 
 
+def distance_table(code) -> pd.DataFrame:
+    """Population of the région by straight-line distance band to the nearest France Services site and mediation
+    place (``barometer.distance_bands_km``): inhabitants and share, French."""
+    import pandas as pd
+
+    code = region_code(code)
+    columns = {"Distance à vol d'oiseau": band_labels()}
+    for prefix, header in (("fs", "site France Services"), ("mediation", "lieu de médiation")):
+        counts = distances().bands[prefix].loc[code]
+        total = counts.sum()
+        columns[f"Habitants ({header})"] = [_integer(v) for v in counts]
+        columns[f"Part ({header})"] = [_share(v / total) if total else "—" for v in counts]
+    return pd.DataFrame(columns)
+
+
+def comparison_table(code) -> pd.DataFrame:
+    """The région next to France: each indicator with the région's fact, the national fact and the rank when
+    the région has one."""
+    import pandas as pd
+
+    code = region_code(code)
+    per = french_number(_per())
+
+    def region(name):
+        return region_fact(code, name) if has_fact(code, name) else "—"
+
+    def rank(name):
+        return f"{region_fact(code, name)} / {national_fact('regions')}" if has_fact(code, name) else "—"
+
+    change_pct = region("fs_change_pct")
+    if has_fact(code, "fs_change_pct"):
+        change_pct = ("+" if int(offer_row(code)["fs_change"]) > 0 else "\u2212") + change_pct
+    rows = [
+        (f"Sites France Services pour {per} habitants (2024)", region("fs_density"),
+         fact("support.fs.per_inhabitants"), rank("fs_rank")),
+        ("Évolution du nombre de sites depuis décembre 2022", change_pct,
+         ("+" if get("support.fs.change_pct").value > 0 else "") + fact("support.fs.change_pct"), "—"),
+    ]
+    for prefix, label in (("fs", "d'un site France Services"), ("mediation", "d'un lieu de médiation")):
+        if prefix == "mediation":
+            rows.append((f"Lieux de médiation numérique pour {per} habitants", region("mediation_density"),
+                         national_fact("mediation_density"), rank("mediation_rank")))
+        for threshold in thresholds():
+            rows.append((f"Habitants à plus de {french_number(threshold)} km {label}",
+                         region(f"{prefix}_beyond_{threshold}km_pct"),
+                         fact(f"support.{prefix}.beyond_{threshold}km_pct"),
+                         "—"))
+        median = f"{region(f'{prefix}_median_km')} km" if has_fact(code, f"{prefix}_median_km") else "—"
+        rows.append((f"Distance médiane {label}", median, f"{national_fact(f'{prefix}_median_km')} km", "—"))
+    rows += [
+        (f"Postes de conseillers numériques pour {per} habitants", region("cnfs_posts_density"),
+         national_fact("cnfs_posts_density"), rank("cnfs_posts_rank")),
+        ("Financement de l'État des conseillers numériques par habitant", region("cnfs_funding_per_inhabitant_eur"),
+         fact("support.cnfs.funding_per_inhabitant_eur"), "—"),
+        ("Postes de conseillers numériques en ZRR", region("cnfs_zrr_posts_pct"), fact("support.cnfs.zrr_posts_pct"),
+         "—"),
+        ("Postes de conseillers numériques en QPV", region("cnfs_qpv_posts_pct"), fact("support.cnfs.qpv_posts_pct"),
+         "—"),
+    ]
+    return pd.DataFrame(rows, columns=["Indicateur", "Région", "France entière", "Rang de la région"])
+
+
 def families_table(code) -> pd.DataFrame:
-    """Located organisations of the région by family (label from ``data/atlas/families.csv``); empty when none."""
+    """Located atlas organisations of the région by family (label from ``data/atlas/families.csv``); empty when none."""
     import pandas as pd
 
     row = region_row(code)
@@ -378,25 +876,47 @@ def survey_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def facts_table(code) -> pd.DataFrame:
-    """Every ``barometre.<code>.…`` fact the région has (:data:`REGION_FACTS`): its French text and meaning."""
-    import pandas as pd
-
-    keys = [_key(region_code(code), name) for name in fact_names(code)]
-    return pd.DataFrame({"Chiffre": [fact(key) for key in keys], "Signification": [get(key).label for key in keys]})
+# --------------------------------------------------------------------------- map
 
 
-def region_map(code):
-    """Map of the région's départements: located organisations per 100 000 inhabitants (``MapFigure``)."""
+@lru_cache(maxsize=1)
+def _map_inputs():
+    """Shared by every région's map: the département table (share beyond the first threshold in %), its sources,
+    the national classes (the same for every barometer, so that colours compare), the département outlines and
+    the France Services sites as points."""
+    import geopandas as gpd
+
     from essnum.data import reference
     from essnum.territory import maps
 
+    first = thresholds()[0]
+    table = offer().departements[["code", "name", "population"]].copy()
+    table["value"] = 100 * offer().departements[f"fs_beyond_{first}km"]
+    table.attrs["sources"] = [*reference.departement_populations().attrs.get("sources", []), "france-communes"]
+    classification = maps.classify(table["value"], zero_label=f"Aucun habitant à plus de {french_number(first)} km")
+    sites = offer().of_kind("france_services")
+    points = gpd.GeoDataFrame(sites[["id", "name", "region"]],
+                              geometry=gpd.points_from_xy(sites["longitude"], sites["latitude"]), crs="EPSG:4326")
+    points.attrs["sources"] = sorted(set(sites["source"].dropna()))
+    return table, classification, reference.departements(), points
+
+
+def region_map(code):
+    """Map of the région: the France Services sites (points) over its départements, coloured by the share of the
+    population beyond the first threshold from a site (national classes; ``MapFigure``)."""
+    from essnum.territory import maps
+
     code = region_code(code)
-    per = french_number(decision("territory.per_inhabitants"))
+    table, classification, geometry, points = _map_inputs()
+    first = french_number(thresholds()[0])
+    mine = points[points["region"] == code]
+    mine.attrs = points.attrs
     return maps.region_map(
-        national().departements, _per(), reference.departements(), code,
-        title=f"{region_name(code)} : organisations de l'atlas localisées",
-        unit=f"Organisations pour {per} habitants (population municipale 2023), par département",
-        legend_title=f"Organisations\npour {per} habitants", zero_label="Aucune organisation localisée",
-        sources=["Données : atlas ESS numérique embarqué (data/atlas), organisations localisées"],
+        table, "value", geometry, code,
+        title=f"{region_name(code)} : sites France Services et distance à un site",
+        unit=(f"Part de la population à plus de {first} km à vol d'oiseau d'un site, par département "
+              "(classes nationales)"),
+        legend_title=f"Habitants à plus de {first} km\nd'un site (%)",
+        zero_label=classification.zero_label, classification=classification,
+        points=mine, points_label="Site France Services (août 2024)",
     )

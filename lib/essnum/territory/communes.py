@@ -68,7 +68,8 @@ def code_index() -> pd.DataFrame:
     rows.append(pd.DataFrame({"code": parts["code"], "current": parts["parent"],
                               "how": "commune code (" + parts["kind"].map(kind_words) + " of its commune)"}))
     changes = reference.commune_changes()
-    single = changes.dropna(subset=["current"]).groupby("code").filter(lambda g: len(g) == 1)
+    moved = changes.dropna(subset=["current"])
+    single = moved[moved["code"].map(moved["code"].value_counts()) == 1]
     single = single[~single["code"].isin(communes["code"]) & ~single["code"].isin(parts["code"])]
     rows.append(pd.DataFrame({"code": single["code"], "current": single["current"],
                               "how": "former commune code (COG changes, " + single["date"].fillna("") + ")"}))
@@ -84,13 +85,11 @@ def split_codes() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def postal_index() -> pd.DataFrame:
-    """Postal code → communes in force (arrondissements and former codes rolled up), with their names."""
+    """Postal code → communes in force (arrondissements and former codes rolled up)."""
     pairs = reference.postal_codes()
     index = code_index()
     pairs = pairs.assign(current=pairs["commune"].map(index["current"])).dropna(subset=["current"])
-    names = communes_in_force()["name"]
-    pairs = pairs.drop_duplicates(["postal_code", "current"])
-    return pairs.assign(key=pairs["current"].map(names).map(reference.normalise_name))[["postal_code", "current", "key"]]
+    return pairs.drop_duplicates(["postal_code", "current"])[["postal_code", "current"]]
 
 
 @lru_cache(maxsize=1)
@@ -159,11 +158,12 @@ def by_point(lon: pd.Series, lat: pd.Series, shapes) -> tuple[pd.Series, pd.Seri
 
 def by_postal_code(postal: pd.Series, city: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(commune or NA, method, problem): a postal code serving one commune, or one whose name is ``city``."""
-    index = postal_index()
-    groups = index.groupby("postal_code")
     current = pd.Series(pd.NA, index=postal.index, dtype="string")
     how = pd.Series(pd.NA, index=postal.index, dtype="string")
     problem = pd.Series(pd.NA, index=postal.index, dtype="string")
+    if postal.isna().all():
+        return current, how, problem
+    groups = postal_index().groupby("postal_code")
     keys = city.map(lambda c: reference.normalise_name(c) if isinstance(c, str) and c.strip() else None)
     names = communes_in_force()["name"]
     for row in postal.dropna().index:
@@ -178,7 +178,8 @@ def by_postal_code(postal: pd.Series, city: pd.Series) -> tuple[pd.Series, pd.Se
             current[row], how[row] = candidates["current"].iloc[0], "postal code"
             continue
         key = keys[row]
-        match = candidates[candidates["key"] == key] if isinstance(key, str) and key else candidates.iloc[0:0]
+        named = candidates["current"].map(names).map(reference.normalise_name)
+        match = candidates[named == key] if isinstance(key, str) and key else candidates.iloc[0:0]
         if len(match) == 1:
             current[row], how[row] = match["current"].iloc[0], "postal code and city name"
         else:

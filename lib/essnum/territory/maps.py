@@ -2,7 +2,8 @@
 
 France: the metropole in Lambert-93 with the five overseas départements as labelled insets, each in
 its own official projection and with its own scale bar. Europe: ETRS89-LAEA (EPSG:3035) clipped to a
-European extent. One région with its départements (overseas régions included) for the barometers.
+European extent. One région with its départements (overseas régions included) for the barometers,
+optionally with a layer of points over it (e.g. the France Services sites of the région).
 
 Every map is classed (mapclassify Fisher–Jenks or quantiles, deterministic), shows the class breaks
 with their unit in French number format, keeps zero and missing values in classes of their own,
@@ -35,6 +36,7 @@ from babel.numbers import format_decimal
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
@@ -591,13 +593,32 @@ def _label_units(ax, frame: gpd.GeoDataFrame, name_column: str, decimals: int) -
     return sorted(keyed)
 
 
+def _points(ax, points: gpd.GeoDataFrame, crs) -> None:
+    """Draw ``points`` (any CRS) in the map's ``crs``: small filled circles with a white edge, under the labels."""
+    projected = points.to_crs(crs)
+    ax.scatter(projected.geometry.x, projected.geometry.y, s=_setting("point_size"), c=_setting("point_colour"),
+               edgecolors="white", linewidths=_setting("point_edge_width"), zorder=2.5)
+
+
+def _point_handle(label: str) -> Line2D:
+    return Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(_setting("point_size")) + 1,
+                  markerfacecolor=_setting("point_colour"), markeredgecolor="white",
+                  markeredgewidth=_setting("point_edge_width"), label=label)
+
+
 def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame, region: str, *, title: str,
                unit: str, legend_title: str, zero_label: str | None = None, sources: Sequence[str] = (),
                classification: Classification | None = None, geometry_code: str = "code",
-               name_column: str = "name", region_column: str = "region") -> MapFigure:
+               name_column: str = "name", region_column: str = "region",
+               points: gpd.GeoDataFrame | None = None, points_label: str | None = None) -> MapFigure:
     """One région with its départements, each labelled with its name and value where it fits without
     overlapping another label (else, and for tiny départements, with its code, named in a key under the
     legend).
+
+    ``points`` (a GeoDataFrame of point geometries in any CRS, e.g. the région's France Services sites) are
+    drawn over the départements in the map's projection, under the labels, with ``points_label`` as their
+    legend entry; their declared sources (``attrs["sources"]``, required) add attribution lines, and the alt
+    text gives their number.
 
     ``table`` (e.g. ``territory.departement_counts``) gives ``column`` per département ``code``; rows of
     other régions are ignored, codes unknown to ``departements`` are an error. Metropolitan régions
@@ -616,7 +637,14 @@ def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame,
     overseas = {inset["region"]: inset["crs"] for inset in _overseas_insets()}
     frame = frame[frame[region_column] == region].to_crs(overseas.get(region, decision("territory.metropole_crs")))
     classification, classes, colours = _classed(frame, zero_label, classification)
-    lines = _attributions(departements, table=table, extra=sources)
+    if points is not None:
+        if not points_label:
+            raise ValueError("a points layer needs its legend label (points_label)")
+        if not points.attrs.get("sources"):
+            raise ValueError("points carry no declared sources (attrs['sources']): name the dataset they come from")
+        if len(points) and not (points.geom_type == "Point").all():
+            raise ValueError(f"points layer holds non-point geometries: {sorted(set(points.geom_type))}")
+    lines = _attributions(departements, *([points] if points is not None else []), table=table, extra=sources)
 
     map_height = _setting("region_map_height_cm")
     figure, bottom = _canvas(map_height, lines)
@@ -625,12 +653,19 @@ def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame,
     _paint(ax, frame, classes, colours)
     _fit_limits(ax, frame.total_bounds, 0.05)
     _scale_bar(ax)
+    if points is not None and len(points):
+        _points(ax, points, frame.crs)
     keyed = _label_units(ax, frame, name_column, classification.decimals)
     legend_ax = _axes_cm(figure, 12.0, bottom, 3.9, map_height)
-    _legend(legend_ax, _legend_handles(classification, classes, colours), legend_title)
+    handles = _legend_handles(classification, classes, colours)
+    if points is not None:
+        handles.insert(0, _point_handle(points_label))
+    _legend(legend_ax, handles, legend_title)
     if keyed:  # units labelled by their code on the map are named here
         legend_ax.text(0, 0, "\n".join(f"{code} : {name}" for code, name in keyed), transform=legend_ax.transAxes,
                        ha="left", va="bottom", fontsize=_setting("font_size") - 1, color="#333333")
     alt = _alt_text(f"de la région {region} par département", frame, classes, classification, name_column,
                     unit, title, lines)
+    if points is not None:
+        alt = f"{alt} Points : {format_number(len(points))} ({points_label})."
     return MapFigure(figure, title, alt, classification, _figure_texts(figure))

@@ -294,16 +294,19 @@ def place(organisations: pd.DataFrame, source_file: str | Path = "organisations.
 
     # France: every piece of evidence, then one decision per row (see _decide)
     france = is_france & out["status"].isna()
-    point = communes_module.by_point(lon.where(france & has_point_of(lon, lat)), lat, _shapes())
+    pointed = france & has_point_of(lon, lat)
+    point = (communes_module.by_point(lon.where(pointed), lat, _shapes()) if pointed.any() else
+             tuple(pd.Series(pd.NA, index=frame.index, dtype="string") for _ in range(3)))  # outlines read only if needed
     evidence = {
         "code": _code_evidence(commune.where(france)),
         "city": _city_evidence(city.where(france), dep_hint, point[0]),
         "postal code": communes_module.by_postal_code(_text(frame, "postal_code").where(france), city),
         "coordinates": point,
     }
-    swapped = communes_module.by_point(lat.where(point[2].notna()), lon, _shapes())[0]
-    point[2][swapped.notna()] += (" (latitude and longitude swapped? read the other way the point falls in "
-                                  + swapped[swapped.notna()] + ")")
+    if point[2].notna().any():
+        swapped = communes_module.by_point(lat.where(point[2].notna()), lon, _shapes())[0]
+        point[2][swapped.notna()] += (" (latitude and longitude swapped? read the other way the point falls in "
+                                      + swapped[swapped.notna()] + ")")
     _decide(out, france, evidence, lon, lat, has_point_of(lon, lat))
     located = out["commune"].notna()
     out.loc[located, "arrondissement"] = out.loc[located, "arrondissement"].fillna(
