@@ -65,10 +65,10 @@ def _plain_briefs() -> list[Path]:
     return sorted(p for p in briefs_dir().glob("*.qmd") if p.name != TEMPLATE_NAME)
 
 
-def _briefs() -> list[Path]:
+def _briefs(engine: str = "builtin") -> list[Path]:
     from essnum.publish.render import render_briefs
 
-    results = render_briefs(_plain_briefs(), progress=False)
+    results = render_briefs(_plain_briefs(), engine=engine, progress=False)
     over_limit = [problem for result in results for problem in result.over_limit]
     if over_limit:
         raise SystemExit("consultation answers over the length limit:\n  " + "\n  ".join(over_limit))
@@ -78,6 +78,20 @@ def _briefs() -> list[Path]:
 def _brief_inputs() -> list[Path]:
     return [*_plain_briefs(), *research_notebooks(), *_data_files(), *code_files(""),
             project_root() / "_quarto.yml", *package_file("publish", "render", "templates").iterdir()]
+
+
+def _quarto_brief_inputs() -> list[Path]:
+    """With Quarto, also the format extension (its manifest names the template and filters)."""
+    return [*_brief_inputs(), *sorted((briefs_dir() / "_extensions").rglob("*"))]
+
+
+def _briefs_step(engine: str) -> Step:
+    """The briefs step; with Quarto it has a stamp of its own ("briefs (quarto)"), so switching engines
+    re-renders (the outputs the other engine wrote no longer match its stamp either)."""
+    if engine == "quarto":
+        return Step("briefs (quarto)", _quarto_brief_inputs, lambda: _briefs("quarto"),
+                    "render briefs/*.qmd to PDF and HTML with quarto render (_output/briefs/)")
+    return Step("briefs", _brief_inputs, _briefs, "render briefs/*.qmd to PDF and HTML (_output/briefs/)")
 
 
 def _barometers() -> list[Path]:
@@ -112,8 +126,9 @@ def _notebook_step(notebook: Path) -> Step:
     )
 
 
-def steps() -> list[Step]:
-    """Every step of the full build, in dependency order."""
+def steps(engine: str = "builtin") -> list[Step]:
+    """Every step of the full build, in dependency order (``engine``: renderer of the briefs step; the
+    regional barometers are always rendered by the built-in batch, one kernel for the 18 régions)."""
     return [
         Step("data check", lambda: [*_data_files(), *code_files("data")], _check_data,
              "validate every table and cross-reference"),
@@ -129,7 +144,21 @@ def steps() -> list[Step]:
         *(_notebook_step(nb) for nb in research_notebooks()),
         Step("facts", lambda: [*_data_files(), *code_files("")], _facts,
              "every printable number with its French text and source: build/facts.json"),
-        Step("briefs", _brief_inputs, _briefs, "render briefs/*.qmd to PDF and HTML (_output/briefs/)"),
+        _briefs_step(engine),
         Step("barometres", _barometer_inputs, _barometers,
              "regional barometer of each région, PDF and HTML (_output/barometres/<code>-<région>/)"),
+        Step("site", _site_inputs, _site,
+             "the static offline site: map, « made in ESS » directory, data, publications (_output/site/)"),
     ]
+
+
+def _site_inputs() -> list[Path]:
+    from essnum.publish.site.pages import inputs
+
+    return inputs()
+
+
+def _site() -> list[Path]:
+    from essnum.publish.site import build_site
+
+    return build_site()

@@ -34,6 +34,7 @@ from . import lab as _lab  # noqa: E402
 from . import network as _network  # noqa: E402
 from . import places as _places  # noqa: E402
 from . import render as _render  # noqa: E402
+from . import site as _site  # noqa: E402
 from . import sources as _sources  # noqa: E402
 from . import survey as _survey  # noqa: E402
 from . import territory as _territory  # noqa: E402
@@ -53,3 +54,4 @@ main.add_command(_survey.survey)
 main.add_command(_survey.funding)
 main.add_command(_network.network)
 main.add_command(_network.synth)
+main.add_command(_site.site)

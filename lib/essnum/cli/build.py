@@ -9,12 +9,14 @@ from essnum.paths import project_root
 
 @click.command()
 @click.option("--force", is_flag=True, help="Rebuild every step even if its inputs did not change.")
-def build(force: bool) -> None:
+@click.option("--engine", type=click.Choice(["builtin", "quarto"]), default="builtin", show_default=True,
+              help="Renderer of the briefs step: essnum's built-in path, or `quarto render` (Quarto installed).")
+def build(force: bool, engine: str) -> None:
     """Build everything from the embedded data: validate, execute notebooks, analyses, briefs."""
     from essnum.build import run_steps
     from essnum.pipeline import steps
 
-    results = run_steps(steps(), force=force)
+    results = run_steps(steps(engine), force=force)
     root = project_root()
     built = [r for r in results if r.status == "built"]
     click.echo(f"{'step':<32} {'status':<11} {'seconds':>8}  outputs")

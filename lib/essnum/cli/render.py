@@ -42,8 +42,9 @@ def _brief_paths(names: tuple[str, ...]) -> list[Path]:
 
 @click.command()
 @click.argument("briefs", nargs=-1)
-@click.option("--engine", type=click.Choice(["auto", "quarto", "builtin"]), default="auto", show_default=True,
-              help="auto: Quarto when `quarto` is on the PATH, else the built-in renderer.")
+@click.option("--engine", type=click.Choice(["builtin", "quarto", "auto"]), default="builtin", show_default=True,
+              help="builtin: essnum's renderer (fast, cached); quarto: `quarto render` with the same template "
+                   "and filters; auto: Quarto when `quarto` is on the PATH, else builtin.")
 @click.option("-P", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a brief parameter (repeatable), as `quarto render -P`.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -57,8 +58,9 @@ def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output
            all_regions: bool, regions: tuple[str, ...]) -> None:
     """Render BRIEFS (.qmd paths or names of briefs/*.qmd; default: all of them) to PDF and HTML.
 
-    The built-in renderer executes all cells of all briefs in one kernel, resolves embeds and facts,
-    converts with pandoc and compiles with Typst; unchanged briefs are served from the cache.
+    The built-in renderer (the default) executes all cells of all briefs in one kernel, resolves embeds and
+    facts, converts with pandoc and compiles with Typst; unchanged briefs are served from the cache.
+    `--engine quarto` runs `quarto render` instead (QUARTO_PYTHON defaults to this Python).
     Consultation briefs (headings with ids `q-…`) also get their answers exported as plain text.
     """
     from essnum.publish.render import RenderError, render_briefs

@@ -5,4 +5,5 @@
 - :mod:`.batch` — the 18 barometers rendered in one kernel;
 - :mod:`.consultation` — consultation answers as plain text, length-checked;
 - :mod:`.render` — ``.qmd`` → PDF and HTML, built-in path (nbclient, pandoc, Typst) or Quarto.
+- :mod:`.site` — the static, offline site: map, « made in ESS » directory, data, publications.
 """

@@ -57,7 +57,7 @@ def region_list(regions=None, all_regions: bool = False) -> list[str]:
 
 
 def render_barometers(regions=None, out_root: Path | None = None, force: bool = False, progress: bool = True,
-                      engine: str = "auto", session=None) -> list[BarometerRender]:
+                      engine: str = "builtin", session=None) -> list[BarometerRender]:
     """Render the barometer of ``regions`` (default: all 18) as PDF and HTML, one folder per région.
 
     Built-in path: one kernel serves every région (``session``, else one started at the first région that is

@@ -1,8 +1,9 @@
-"""Render policy briefs (``briefs/*.qmd``) to PDF and HTML: Quarto when installed, else the built-in path.
+"""Render policy briefs (``briefs/*.qmd``) to PDF and HTML: the built-in path by default, or Quarto.
 
 * :func:`render_brief` — built-in path for one brief (cached; ``session`` shares a kernel in batches).
-* :func:`render` — one brief by whichever engine is available (:mod:`.quarto` when ``quarto`` is on PATH);
-  :func:`render_briefs` — several, sharing one kernel.
+* :func:`render_with_quarto` — ``quarto render`` of one brief (:mod:`.quarto`), same outputs and folders.
+* :func:`render` — one brief by ``engine`` ("builtin", the default; "quarto"; "auto": Quarto when
+  ``quarto`` is on the PATH); :func:`render_briefs` — several, sharing one kernel.
 * :class:`KernelSession` — one Jupyter kernel reused across documents (issue 7 batch renders).
 * :func:`table` — display a DataFrame as a markdown table in a brief cell (both engines read it).
 """

@@ -1,65 +1,122 @@
-"""Delegation to Quarto when ``quarto`` is on the PATH (same briefs, same Typst template via the
-``brief-typst`` format of ``briefs/_extensions/brief``)."""
+"""Rendering with Quarto (``essnum render --engine quarto``): ``quarto render`` of the brief in the project,
+with the ``brief-typst`` format of ``briefs/_extensions/brief`` (the built-in path's Typst template and
+filters) and the project's ``html`` format (the same filters and stylesheet), then the files moved where
+the built-in path puts them. The built-in path (:func:`~.engine.render_brief`) stays the default.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-from essnum.paths import output_dir, project_root
+from essnum.paths import atomic_write, output_dir, project_root
 
 from .answers import export_consultation
 from .convert import page_count
-from .engine import RenderResult, render_brief
+from .engine import RenderResult, _slug, render_brief
 from .execute import KernelSession
 from .qmd import RenderError
 
+#: Quarto formats rendered for each brief, in order (the PDF and the HTML page of the built-in path).
 FORMATS = ("brief-typst", "html")
+ENGINES = ("builtin", "quarto", "auto")
 
 
 def quarto_available() -> bool:
     return shutil.which("quarto") is not None
 
 
+def quarto_environment() -> dict[str, str]:
+    """Quarto runs the cells with ``QUARTO_PYTHON``: this interpreter (the project's venv, where essnum and
+    papermill are installed) unless the caller chose another."""
+    return {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON") or sys.executable}
+
+
+def quarto_command(path: Path, to: str, params: dict | None, staging: Path) -> list[str]:
+    """``quarto render BRIEF --to FORMAT --output-dir STAGING`` with ``-P name:value`` per parameter
+    (papermill injects them after the cell tagged ``parameters``, as the built-in path does)."""
+    command = ["quarto", "render", str(path), "--to", to, "--output-dir", str(staging)]
+    for name, value in (params or {}).items():
+        command += ["-P", f"{name}:{value}"]
+    return command
+
+
 def render_with_quarto(path: Path, params: dict | None = None, out_dir: Path | None = None) -> RenderResult:
-    """``quarto render BRIEF --to brief-typst`` then ``--to html`` (``-P name:value`` per parameter)."""
+    """Render ``path`` with Quarto to ``out_dir`` (by default where the built-in path writes: ``_output/<folder
+    of the brief>``, plus a ``<brief>--<name>-<value>`` folder when parameters are given).
+
+    Quarto writes a project's outputs under ``--output-dir`` at the brief's path in the project; they are
+    rendered into a temporary folder and moved into ``out_dir``, so that a render that
+    fails leaves the previous outputs in place.
+    """
+    if not quarto_available():
+        raise RenderError("engine 'quarto' asked for, but quarto is not on the PATH (README: installing Quarto)")
     started = time.perf_counter()
     path = Path(path).resolve()
-    relative = path.parent.relative_to(project_root()) if path.parent.is_relative_to(project_root()) else Path()
-    out_dir = Path(out_dir) if out_dir else output_dir() / relative
-    for to in FORMATS:
-        command = ["quarto", "render", str(path), "--to", to, "--output-dir", str(out_dir)]
-        for name, value in (params or {}).items():
-            command += ["-P", f"{name}:{value}"]
-        completed = subprocess.run(command, cwd=project_root(), capture_output=True, text=True)
-        if completed.returncode != 0:
-            raise RenderError(f"quarto render --to {to} failed:\n{completed.stderr.strip()}", path)
-    pdf, html = out_dir / f"{path.stem}.pdf", out_dir / f"{path.stem}.html"
+    root = project_root()
+    relative = path.parent.relative_to(root) if path.parent.is_relative_to(root) else Path()
+    variant = f"{path.stem}--{_slug(params)}" if params else path.stem
+    out_dir = Path(out_dir) if out_dir else output_dir() / relative / (variant if params else "")
+    with tempfile.TemporaryDirectory(prefix=f"essnum-quarto-{variant}-") as staging:
+        staging = Path(staging)
+        warnings: list[str] = []
+        for to in FORMATS:
+            completed = subprocess.run(quarto_command(path, to, params, staging), cwd=root, capture_output=True,
+                                       text=True, env=quarto_environment())
+            if completed.returncode != 0:
+                output = "\n".join(s.strip() for s in (completed.stdout, completed.stderr) if s.strip())
+                raise RenderError(f"quarto render --to {to} failed:\n{output[-4000:]}", path)
+            warnings += document_warnings(completed.stdout + "\n" + completed.stderr, to)
+        rendered = staging / relative
+        written = []
+        for suffix in (".pdf", ".html"):
+            source = rendered / f"{path.stem}{suffix}"
+            if not source.is_file():
+                raise RenderError(f"quarto render wrote no {source.name} (looked in {rendered})", path)
+            target = (out_dir / source.name).resolve()
+            with atomic_write(target, "wb") as handle:
+                handle.write(source.read_bytes())
+            written.append(target)
+    pdf, html = written
     _, over_limit = export_consultation(path, out_dir)
     return RenderResult(brief=path.stem, pdf=pdf, html=html, pages=page_count(pdf.read_bytes()),
-                        seconds=time.perf_counter() - started, cached=False, over_limit=over_limit)
+                        seconds=time.perf_counter() - started, cached=False, warnings=warnings,
+                        over_limit=over_limit)
 
 
-def render(path: Path, params: dict | None = None, out_dir: Path | None = None, engine: str = "auto",
+def document_warnings(output: str, to: str) -> list[str]:
+    """Quarto's and pandoc's warnings about the document (a resource it could not fetch, an unresolved
+    citation or cross-reference), one line each; not the kernel's notice about its transport."""
+    found = []
+    for line in output.splitlines():
+        line = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
+        if re.match(r"^(\[WARNING\]|WARNING\b)", line) and "IPKernelApp" not in line:
+            found.append(f"{to}: {line}")
+    return found
+
+
+def render(path: Path, params: dict | None = None, out_dir: Path | None = None, engine: str = "builtin",
            session: KernelSession | None = None, force: bool = False) -> RenderResult:
-    """Render one brief with ``engine`` "quarto", "builtin", or "auto" (Quarto if installed)."""
-    if engine not in {"auto", "quarto", "builtin"}:
-        raise ValueError(f"unknown engine {engine!r}: use auto, quarto or builtin")
+    """Render one brief with ``engine``: "builtin" (the default: cached, one kernel for a batch), "quarto",
+    or "auto" (Quarto if ``quarto`` is on the PATH, else the built-in path)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use {', '.join(ENGINES)}")
     if engine == "quarto" or (engine == "auto" and quarto_available()):
-        if not quarto_available():
-            raise RenderError("engine 'quarto' asked for, but quarto is not on the PATH")
         return render_with_quarto(path, params, out_dir)
     return render_brief(path, params, out_dir, session=session, force=force)
 
 
-def render_briefs(paths: list[Path], params: dict | None = None, out_dir: Path | None = None, engine: str = "auto",
-                  force: bool = False, progress: bool = True) -> list[RenderResult]:
+def render_briefs(paths: list[Path], params: dict | None = None, out_dir: Path | None = None,
+                  engine: str = "builtin", force: bool = False, progress: bool = True) -> list[RenderResult]:
     """Render several briefs; the built-in path runs them all in one kernel (started only if needed)."""
     from tqdm import tqdm
 
     with KernelSession() as session:
         return [render(path, params, out_dir, engine=engine, session=session, force=force)
                 for path in tqdm(paths, desc="render", unit="brief", disable=not progress)]
-

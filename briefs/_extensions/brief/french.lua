@@ -1,1 +1,0 @@
-../../../lib/essnum/publish/render/filters/french.lua
