@@ -75,6 +75,17 @@ def atlas_dir() -> Path:
     return dataset("atlas") or embedded_atlas_dir()
 
 
+def dataset_files() -> list[Path]:
+    """``essnum.toml`` (when there is one) and every file of the user's datasets: what a cache key or a build
+    stamp adds so that a render or a step follows the data it is built from."""
+    files = [project_file()] if project_file().is_file() else []
+    for name in DATASETS:
+        path = dataset(name)
+        if path is not None:
+            files += sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+    return files
+
+
 def uses_embedded_data() -> bool:
     """True when no user dataset is named: the facts lock applies only then."""
     return all(dataset(name) is None for name in DATASETS)

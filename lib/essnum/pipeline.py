@@ -10,7 +10,10 @@ from .paths import briefs_dir, build_dir, data_dir, package_file, project_root
 
 
 def _atlas_files() -> list[Path]:
-    return sorted((data_dir() / "atlas").glob("*"))
+    """The atlas the build uses (the embedded one unless the user named another) and the embedded schemas."""
+    from .paths import atlas_dir, dataset_files, embedded_atlas_dir
+
+    return sorted({*atlas_dir().glob("*"), *embedded_atlas_dir().glob("*"), *dataset_files()})
 
 
 def _data_files() -> list[Path]:
@@ -30,7 +33,10 @@ def _check_data() -> list[Path]:
 def _territory() -> list[Path]:
     from essnum.territory.export import build_territory
 
-    return build_territory(None, build_dir() / "territory", strict=True, progress=False)[1]
+    from .paths import uses_embedded_data
+
+    # the embedded atlas must place cleanly; a user's atlas gets its unplaced rows as warnings
+    return build_territory(None, build_dir() / "territory", strict=uses_embedded_data(), progress=False)[1]
 
 
 def _network() -> list[Path]:

@@ -6,13 +6,17 @@ import click
 
 from essnum.paths import project_root
 
+from .datasets import dataset_options
+
 
 @click.command()
 @click.option("--force", is_flag=True, help="Rebuild every step even if its inputs did not change.")
 @click.option("--engine", type=click.Choice(["builtin", "quarto"]), default="builtin", show_default=True,
               help="Renderer of the briefs step: essnum's built-in path, or `quarto render` (Quarto installed).")
+@dataset_options
 def build(force: bool, engine: str) -> None:
-    """Build everything from the embedded data: validate, execute notebooks, analyses, briefs."""
+    """Build everything — validate, analyses, notebooks, facts, briefs, barometers, site — from the embedded data,
+    or from the user's atlas / mediation places (--atlas, --places, or [data] of essnum.toml)."""
     from essnum.build import run_steps
     from essnum.pipeline import steps
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .datasets import dataset_options
+
 from essnum.paths import briefs_dir, project_root
 
 
@@ -54,6 +56,7 @@ def _brief_paths(names: tuple[str, ...]) -> list[Path]:
               help="Regional barometer (`essnum render barometre --all`): every région, one folder each.")
 @click.option("--region", "regions", multiple=True, metavar="CODE",
               help="Regional barometer for this région (INSEE code, e.g. 84; repeatable).")
+@dataset_options
 def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output_dir: Path | None, force: bool,
            all_regions: bool, regions: tuple[str, ...]) -> None:
     """Render BRIEFS (.qmd paths or names of briefs/*.qmd; default: all of them) to PDF and HTML.

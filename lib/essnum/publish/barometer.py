@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from essnum.config import decision
 from essnum.french import french_decimal, french_number
-from essnum.paths import atlas_dir, atomic_write, build_dir, data_dir, package_file
+from essnum.paths import atlas_dir, atomic_write, build_dir, data_dir, embedded_atlas_dir, package_file
 
 from .facts import Fact, data_hashes, fact, get, provider
 
@@ -168,7 +168,6 @@ def _bands(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     last; a band includes its upper edge, as "beyond" means strictly farther) per région: index région code,
     columns band number 0…n, values inhabitants (communes without a distance are left out)."""
     import numpy as np
-    import pandas as pd
 
     edges = decision("barometer.distance_bands_km")
     known = frame[frame[column].notna()]
@@ -354,9 +353,9 @@ RANK_METHOD = "rang décroissant parmi les régions (1 = la plus dotée), ex aeq
 def _national_facts() -> Iterator[Fact]:
     atlas, data = _Maker(data_files()), national()
     counts, table = data.counts, data.regions
-    placed = "atlas embarqué (data/atlas), placé par essnum.territory"
+    placed = f"{atlas_label()}, placé par essnum.territory"
     yield atlas(_key(NATIONAL, "atlas_organisations"), counts["read"], "organisations",
-                "Organisations de l'atlas embarqué", "lignes lues dans organisations.csv")
+                f"Organisations de {atlas_label()}", "lignes lues dans organisations.csv")
     yield atlas(_key(NATIONAL, "located"), counts["placed in France"], "organisations",
                 "Organisations de l'atlas localisées dans un département français", placed)
     yield atlas(_key(NATIONAL, "regions"), len(table), "régions", "Régions françaises (COG)",
@@ -477,7 +476,7 @@ def _band_after(threshold: int) -> int:
 
 def _atlas_facts(code: str, make: _Maker) -> Iterator[Fact]:
     row, name, per = region_row(code), region_name(code), french_number(_per())
-    placed = "atlas embarqué placé par essnum.territory"
+    placed = f"{atlas_label()}, placé par essnum.territory"
     yield make(_key(code, "organisations"), int(row["organisations"]), "organisations",
                f"Organisations de l'atlas localisées : {name}", placed)
     yield make(_key(code, "density"), round(float(row[f"per_{_per()}"]), 3), "organisations",
@@ -658,11 +657,23 @@ def distance_text(code) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
+def atlas_label() -> str:
+    """How the sentences name the atlas: the embedded one, or the user's folder (``--atlas``, ``essnum.toml``)."""
+    from essnum.paths import dataset
+
+    folder = dataset("atlas")
+    return "l'atlas embarqué (data/atlas)" if folder is None else f"l'atlas fourni ({folder.name})"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def presence_text(code) -> str:
     """Whether atlas organisations are located in the région, with density and rank, or that none is."""
     code = region_code(code)
     if region_row(code)["organisations"] == 0:
-        return (f"Aucune des {national_fact('atlas_organisations')} organisations de l'atlas embarqué n'est "
+        return (f"Aucune des {national_fact('atlas_organisations')} organisations de {atlas_label()} n'est "
                 f"localisée dans la région : l'atlas ne localise en France que {national_fact('located')} "
                 f"organisation(s), dans {national_fact('regions_with_organisations')} des {national_fact('regions')} "
                 "régions. La région "
@@ -670,7 +681,7 @@ def presence_text(code) -> str:
                 "ne dit pas qu'il n'en existe pas, mais que l'atlas n'en documente pas l'adresse.")
     return (f"{region_fact(code, 'organisations')} organisation(s) de l'atlas sont localisées dans la région, soit "
             f"{region_fact(code, 'density')} pour {national_fact('per_inhabitants')} habitants : la région se "
-            f"classe au rang {region_fact(code, 'rank')} des {national_fact('regions')} régions. L'atlas embarqué "
+            f"classe au rang {region_fact(code, 'rank')} des {national_fact('regions')} régions. {_capital(atlas_label())} "
             f"ne localise que {national_fact('located')} de ses {national_fact('atlas_organisations')} organisations "
             "en France : ce rang décrit l'atlas, pas l'écosystème régional.")
 
@@ -858,7 +869,7 @@ def families_table(code) -> pd.DataFrame:
     import pandas as pd
 
     row = region_row(code)
-    labels = pd.read_csv(atlas_dir() / "families.csv", dtype=str).set_index("code")["label_fr"]
+    labels = pd.read_csv(embedded_atlas_dir() / "families.csv", dtype=str).set_index("code")["label_fr"]
     rows = [{"Famille": labels.get(family, family), "Organisations": _integer(row[family])}
             for family in national().families if family in row.index and row[family] > 0]
     return pd.DataFrame(rows, columns=["Famille", "Organisations"])

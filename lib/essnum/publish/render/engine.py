@@ -24,7 +24,7 @@ import yaml
 
 from essnum.build import code_files, file_hash, hash_files
 from essnum.config import decision
-from essnum.paths import atomic_write, build_dir, data_dir, output_dir, package_file, project_root
+from essnum.paths import atomic_write, build_dir, data_dir, dataset_files, output_dir, package_file, project_root
 
 from . import convert
 from .answers import export_consultation
@@ -101,6 +101,7 @@ def cache_inputs(document: Document, bib: Path | None, code: list[Path] | None =
     files += code_files("") if code is None else [*code_files(*RENDERER_CODE), *code]
     files += sorted(package_file("publish", "render", "templates").iterdir())
     files += sorted(p for p in data_dir().rglob("*") if p.is_file())  # facts are computed from data and code
+    files += dataset_files()  # the user's atlas or places, when named (--atlas, --places, essnum.toml)
     return files
 
 
