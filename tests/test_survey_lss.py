@@ -64,19 +64,6 @@ def test_limesurvey_3_structure_with_inline_texts(tmp_path):
     assert codebook.questions["A1"].answers == {"1": "Oui", "2": "Non"} and codebook.questions["A1"].label == "Adhérent ?"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("<document><LimeSurveyDocType>Survey", "not a readable LimeSurvey structure file"),
-    ("<document><LimeSurveyDocType>Label set</LimeSurveyDocType></document>", "not a LimeSurvey survey structure"),
-    ("<document><LimeSurveyDocType>Survey</LimeSurveyDocType></document>", "has no <questions> rows"),
-])
-def test_broken_lss_is_an_input_error_naming_the_file(tmp_path, text, message):
-    path = tmp_path / "broken.lss"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=message) as error:
-        read_codebook(path)
-    assert str(path) in str(error.value)
-
-
 def test_tabulate_reads_the_lss_and_prints_only_the_controlled_table(tmp_path):
     out = tmp_path / "table.csv"
     result = CliRunner().invoke(main, ["survey", "tabulate", str(EXPORT), str(LSS), "--rows", "Q2",
@@ -148,14 +135,18 @@ def test_the_project_ignores_its_private_folder():
     assert done.returncode == 0
 
 
-@pytest.mark.parametrize("text, message", [
-    ("questions:\n  q: {column: Q1\n", "not valid UTF-8 YAML"),
-    ("weight: w\n", "has no 'questions' mapping"),
-    ("questions:\n  q:\n    answers: {1: oui}\n", "question 'q' has no 'column'"),
-    ("questions:\n  q:\n    column: Q1\n    answers: [oui, non]\n", "'answers' must map codes to labels"),
+@pytest.mark.parametrize("name, text, message", [
+    ("broken.lss", "<document><LimeSurveyDocType>Survey", "not a readable LimeSurvey structure file"),
+    ("broken.lss", "<document><LimeSurveyDocType>Label set</LimeSurveyDocType></document>",
+     "not a LimeSurvey survey structure"),
+    ("broken.lss", "<document><LimeSurveyDocType>Survey</LimeSurveyDocType></document>", "has no <questions> rows"),
+    ("codebook.yaml", "questions:\n  q: {column: Q1\n", "not valid UTF-8 YAML"),
+    ("codebook.yaml", "weight: w\n", "has no 'questions' mapping"),
+    ("codebook.yaml", "questions:\n  q:\n    answers: {1: oui}\n", "question 'q' has no 'column'"),
+    ("codebook.yaml", "questions:\n  q:\n    column: Q1\n    answers: [oui, non]\n", "'answers' must map codes to labels"),
 ])
-def test_broken_yaml_codebook_is_an_input_error_naming_the_file_and_question(tmp_path, text, message):
-    path = tmp_path / "codebook.yaml"
+def test_a_broken_codebook_is_an_input_error_naming_the_file(tmp_path, name, text, message):
+    path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=message) as error:
         read_codebook(path)
