@@ -71,5 +71,6 @@ def test_the_lock_applies_to_the_embedded_data_only(monkeypatch, user_atlas):
 
 def test_the_sources_appendix_says_which_data(monkeypatch, user_atlas):
     monkeypatch.setenv("ESSNUM_ATLAS", str(user_atlas))
+    facts.reset_used()  # facts other tests used (some of synthetic régions) are not this document's
     text = facts.sources_appendix().data
     assert text.startswith("*Données : l'atlas du dossier ") and str(user_atlas.resolve()) in text

@@ -247,12 +247,14 @@ def region_names() -> dict[str, str]:
 
 def facts_table() -> pd.DataFrame:
     """``build/facts.json`` as one row per fact: key, label, value, text, unit, source, location, method,
-    publication (empty table when the facts were not built)."""
+    publication (the facts are written first when the build has not written them yet)."""
+    from essnum.publish.facts import write_facts_json
+
     path = build_dir() / "facts.json"
     columns = ["key", "label", "value", "value_max", "text", "unit", "comparator", "source", "location",
                "method", "publication"]
     if not path.is_file():
-        return pd.DataFrame(columns=columns)
+        path = write_facts_json(path)
     facts = json.loads(path.read_text(encoding="utf-8"))["facts"]
     rows = [{c: (fact.get(c) if not isinstance(fact.get(c), (dict, list)) else json.dumps(fact.get(c),
                                                                                           ensure_ascii=False))
