@@ -81,7 +81,7 @@ def network_figure(analysis: NetworkAnalysis) -> Figure:
         (x0, y0), (x1, y1) = positions[edge.source], positions[edge.target]
         ax.plot([x0, x1], [y0, y1], color="#9a9a9a", alpha=0.5, zorder=1,
                 linewidth=0.3 + 1.7 * edge.weight / top_weight)
-    xy = np.array([positions[i] for i in nodes.index])
+    xy = np.array([positions[i] for i in nodes.index]).reshape(-1, 2)  # (0, 2) for an atlas without partners
     ax.scatter(xy[:, 0], xy[:, 1], s=12 + 8 * np.sqrt(nodes["degree"].to_numpy()), zorder=2,
                c=[colours.get(f, colours[""]) for f in nodes["family"]], edgecolors="#333333", linewidths=0.4)
     ranked = analysis.top_brokers(decision("network.figure_labels"))
