@@ -36,15 +36,16 @@ def territory(atlas_dir: str | None, out_dir: str, commune_points: str | None, m
     from essnum.data.atlas import load_atlas
     from essnum.data.sources import MIRROR_ENV, ReferenceDataError
     from essnum.paths import build_dir
-    from essnum.territory.export import build_territory
+    from essnum.territory.export import territory_of_atlas
     from essnum.territory.placement import HarmonisationError
 
     out_dir = out_dir or str(build_dir() / "territory")
     if mirror:
         os.environ[MIRROR_ENV] = mirror
-    atlas_report = load_atlas(atlas_dir).report  # what the atlas check set aside, for the counts and exit status
+    atlas = load_atlas(atlas_dir)
+    atlas_report = atlas.report  # what the atlas check set aside, for the counts and exit status
     try:
-        placement, written = build_territory(atlas_dir, out_dir, commune_points, strict)
+        placement, written = territory_of_atlas(atlas, out_dir, commune_points, strict)
     except HarmonisationError as error:
         raise click.ClickException(f"{error}\n(unplaced.csv and organisations.csv were written to {out_dir})")
     except ReferenceDataError as error:

@@ -196,16 +196,15 @@ class Distances:
 
 @lru_cache(maxsize=1)
 def distances() -> Distances:
-    from essnum.territory.offer import _weighted_median
+    from essnum.territory.offer import weighted_median
 
-    communes = offer().communes
+    communes, regions = offer().communes, offer().regions.set_index("code")
     bands, medians, national = {}, {}, {}
     for name in OFFERS:
         column = f"{name}_distance_km"
         bands[name] = _bands(communes, column)
-        medians[name] = communes.groupby("region").apply(
-            lambda g, c=column: _weighted_median(g[c], g["population"]), include_groups=False)
-        national[name] = _weighted_median(communes[column], communes["population"])
+        medians[name] = regions[f"{name}_median_km"]
+        national[name] = weighted_median(communes[column], communes["population"])
     return Distances(bands=bands, medians=medians, national_medians=national)
 
 

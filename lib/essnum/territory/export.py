@@ -138,7 +138,12 @@ def build_territory(atlas_directory: str | Path | None, out_dir: str | Path,
     """``essnum territory``: load an atlas folder (the embedded one by default), place, write outputs."""
     from essnum.data.atlas import load_atlas
 
-    atlas = load_atlas(atlas_directory)
+    return territory_of_atlas(load_atlas(atlas_directory), out_dir, commune_points, strict, progress)
+
+
+def territory_of_atlas(atlas, out_dir: str | Path, commune_points: str | Path | None = None, strict: bool = False,
+                       progress: bool = True) -> tuple[Placement, list[Path]]:
+    """:func:`build_territory` for an atlas already loaded (``essnum.data.atlas.Atlas``, its report read too)."""
     source_file = Path(atlas.directory) / "organisations.csv"
     placement = place(atlas.organisations, source_file)
     points = read_commune_points(commune_points) if commune_points else None

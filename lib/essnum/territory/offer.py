@@ -13,7 +13,7 @@ code, name, population; ``fs_sites``, ``fs_sites_2022``, ``fs_change``, ``fs_cha
 ``cnfs_hosts``, ``cnfs_posts``, ``cnfs_posts_per_100000``, ``cnfs_posts_rank``, ``cnfs_funding_eur``,
 ``cnfs_funding_per_inhabitant``; ``fs_beyond_<t>km`` and ``mediation_beyond_<t>km`` (share of the
 population whose commune is farther than t km, ``territory.access_thresholds_km``), ``fs_median_km``
-(population-weighted median distance). Ranks: 1 = densest. A place counts in a unit when its unit is known
+and ``mediation_median_km`` (population-weighted median distances). Ranks: 1 = densest. A place counts in a unit when its unit is known
 (placed, or a code/point conflict whose two communes lie in that unit).
 """
 
@@ -91,7 +91,8 @@ def _located(places: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     return out[out["longitude"].notna() & out["departement"].notna()]
 
 
-def _weighted_median(values: pd.Series, weights: pd.Series) -> float:
+def weighted_median(values: pd.Series, weights: pd.Series) -> float:
+    """The population-weighted median of ``values`` (NaN when nothing is weighted)."""
     ok = values.notna() & weights.notna() & (weights > 0)
     if not ok.any():
         return float("nan")
@@ -128,9 +129,10 @@ def _unit_table(level: str, offer: dict, communes: pd.DataFrame, beyond: pd.Data
         rows = part[part["level"] == level]
         for t, share in rows.groupby("threshold_km"):
             table[f"{name}_beyond_{t}km"] = table["code"].map(share.set_index("code")["share_beyond"]).astype(float)
-    medians = communes.groupby(level).apply(lambda g: _weighted_median(g["fs_distance_km"], g["population"]),
-                                            include_groups=False)
-    table["fs_median_km"] = table["code"].map(medians).astype(float)
+    for prefix in ("fs", "mediation"):
+        medians = communes.groupby(level).apply(
+            lambda g, c=f"{prefix}_distance_km": weighted_median(g[c], g["population"]), include_groups=False)
+        table[f"{prefix}_median_km"] = table["code"].map(medians).astype(float)
     table.attrs["sources"] = sorted({*units.attrs.get("sources", []), *offer_sources(offer)})
     return table
 
