@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from essnum.config import decision
+from essnum.figure_data import with_data
 from essnum.french import french_decimal, french_number
 from essnum.survey.plots import chart_figure, percent_axis
 
@@ -39,7 +40,7 @@ def procurement_plot(table: pd.DataFrame) -> Figure:
     ax.set_ylabel("Montant orienté vers l'ESS")
     ax.legend(frameon=False)
     ax.set_title("Proposition 7 : ce que la réservation orienterait vers l'ESS", loc="left")
-    return fig
+    return with_data(fig, table)
 
 
 def reconditioning_plot(result: dict) -> Figure:
@@ -61,7 +62,7 @@ def reconditioning_plot(result: dict) -> Figure:
     ax.legend(frameon=False, loc="upper left")
     ax.set_title(f"Proposition 6 : de {_short(result['current'])} à {_short(result['target'])} "
                  f"ordinateurs solidaires par an", loc="left")
-    return fig
+    return with_data(fig, path.assign(reconditioned_per_year=result["reconditioned_per_year"]))
 
 
 def hybrid_posts_plot(result: dict) -> Figure:
@@ -75,4 +76,4 @@ def hybrid_posts_plot(result: dict) -> Figure:
     ax.set_ylabel("Postes hybrides cumulés")
     ax.set_title(f"Proposition 2c : {french_number(round(result['posts_per_year']))} postes par an "
                  f"de {result['reference_year']} à {result['target_year']}", loc="left")
-    return fig
+    return with_data(fig, path)

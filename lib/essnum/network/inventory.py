@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from essnum.config import decision
 from essnum.data.atlas import Atlas
+from essnum.figure_data import with_data
 
 CM = 1 / 2.54
 UNCLASSIFIED = "(non classée)"
@@ -65,4 +66,4 @@ def families_chart(table: pd.DataFrame) -> Figure:
     ax.set_xlabel("Organisations de l'atlas")
     ax.spines[["top", "right"]].set_visible(False)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    return fig
+    return with_data(fig, table)

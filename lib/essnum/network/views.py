@@ -13,12 +13,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from essnum.config import decision
+from essnum.figure_data import with_data
 from essnum.french import french_number
 
 from .analysis import NetworkAnalysis
@@ -94,7 +96,18 @@ def network_figure(analysis: NetworkAnalysis) -> Figure:
                       markeredgecolor="#333333", label=labels_fr.get(f, f) if f else "Famille non renseignée")
                for f in present]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize="small")
-    return fig
+    return with_data(fig, _drawn_ties(edges, nodes, labels_fr))
+
+
+def _drawn_ties(edges: pd.DataFrame, nodes: pd.DataFrame, labels_fr: dict) -> pd.DataFrame:
+    """The ties the figure draws, one row each: both organisations (id, name, family), the collectives they
+    share and the Newman weight."""
+    family = nodes["family"].map(lambda f: labels_fr.get(f, f) if f else "")
+    table = edges[["source", "target", "shared_collectives", "weight"]].reset_index(drop=True)
+    for end in ("source", "target"):
+        table.insert(table.columns.get_loc(end) + 1, f"{end}_name", table[end].map(nodes["name"]))
+        table.insert(table.columns.get_loc(end) + 2, f"{end}_family", table[end].map(family))
+    return table
 
 
 class Reading(str):

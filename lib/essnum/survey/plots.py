@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from essnum.config import decision
+from essnum.figure_data import with_data
 from essnum.french import french_number
 
 CM = 1 / 2.54
@@ -62,7 +63,13 @@ def dot_plot(table: pd.DataFrame, title: str, xlabel: str = "Part des répondant
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     ax.grid(axis="x", lw=0.3, color="#d0d0d0")
-    return fig
+    return with_data(fig, _plotted(table.iloc[::-1], ["label", "value", "value_max", "low", "high", "n", "method"]))
+
+
+def _plotted(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``columns`` of ``table`` a chart drew (those present), with the figure id when it is the index."""
+    frame = table.reset_index() if table.index.name else table
+    return frame[[c for c in [table.index.name, *columns] if c in frame.columns]].reset_index(drop=True)
 
 
 def sensitivity_plot(table: pd.DataFrame, title: str, group1: str, group2: str) -> Figure:
@@ -79,7 +86,7 @@ def sensitivity_plot(table: pd.DataFrame, title: str, group1: str, group2: str) 
     ax.set_ylim(min(0, table["low"].min()) - 2, table["high"].max() + 2)
     fig.legend(frameon=False, loc="outside upper right", ncols=2)
     ax.set_title(title, loc="left")
-    return fig
+    return with_data(fig, _plotted(table, ["share_group1", "difference", "low", "high"]))
 
 
 def wave_plot(comparisons: pd.DataFrame, title: str, wave_labels: tuple[str, str], wrap: int = 40) -> Figure:
@@ -112,4 +119,4 @@ def wave_plot(comparisons: pd.DataFrame, title: str, wave_labels: tuple[str, str
     fig.legend(frameon=False, loc="outside upper right", ncols=2)
     ax.set_title(title, loc="left")
     ax.grid(axis="x", lw=0.3, color="#d0d0d0")
-    return fig
+    return with_data(fig, comparisons.reset_index(drop=comparisons.index.name is None))

@@ -43,6 +43,7 @@ from matplotlib.text import Text
 from essnum.config import decision
 from essnum.data import reference
 from essnum.data.sources import attribution
+from essnum.figure_data import with_data
 from essnum.paths import atomic_write
 
 CM_PER_INCH = 2.54
@@ -291,6 +292,17 @@ def _legend_handles(classification: Classification, classes: pd.Series, colours:
     return handles
 
 
+def _mapped(frame: gpd.GeoDataFrame, classes: pd.Series, classification: Classification, name_column: str,
+            column: str) -> pd.DataFrame:
+    """The data a map shows, one row per unit drawn: code, name, the mapped ``column`` and the legend class."""
+    labels = dict(enumerate(classification.labels(), start=1))
+    labels[ZERO] = classification.zero_label
+    labels[NO_DATA] = _setting("no_data_label")
+    table = pd.DataFrame({"code": frame["code"].to_numpy(), "name": frame[name_column].to_numpy(),
+                          column: frame["value"].to_numpy(), "class": classes.map(labels).to_numpy()})
+    return table.sort_values("code", ignore_index=True)
+
+
 def _nice_length(span_m: float) -> float:
     """A round scale-bar length (1, 2 or 5 × 10ⁿ metres) close to a quarter of ``span_m``."""
     target = span_m / 4
@@ -490,7 +502,8 @@ def france_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
     subject = (f"de la France par {LEVEL_WORDS[level]} (métropole en Lambert-93, les cinq départements "
                "d'outre-mer en encarts à gauche)")
     alt = _alt_text(subject, frame, classes, classification, name_column, unit, title, lines)
-    return MapFigure(figure, title, alt, classification, _figure_texts(figure))
+    return with_data(MapFigure(figure, title, alt, classification, _figure_texts(figure)),
+                     _mapped(frame, classes, classification, name_column, column))
 
 
 def _context(context: gpd.GeoDataFrame, mapped: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -548,7 +561,8 @@ def europe_map(table: pd.DataFrame, column: str, geometry: gpd.GeoDataFrame, *, 
                     name_column, unit, title, lines)
     if missing_note:
         alt = f"{alt} {missing_note}"
-    return MapFigure(figure, title, alt, classification, _figure_texts(figure))
+    return with_data(MapFigure(figure, title, alt, classification, _figure_texts(figure)),
+                     _mapped(frame, classes, classification, name_column, column))
 
 
 def _label_candidates(shape, steps: int = 3) -> list:
@@ -668,4 +682,5 @@ def region_map(table: pd.DataFrame, column: str, departements: gpd.GeoDataFrame,
                     unit, title, lines)
     if points is not None:
         alt = f"{alt} Points : {format_number(len(points))} ({points_label})."
-    return MapFigure(figure, title, alt, classification, _figure_texts(figure))
+    return with_data(MapFigure(figure, title, alt, classification, _figure_texts(figure)),
+                     _mapped(frame, classes, classification, name_column, column))
