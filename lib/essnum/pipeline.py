@@ -78,7 +78,7 @@ def _briefs(engine: str = "builtin") -> list[Path]:
     over_limit = [problem for result in results for problem in result.over_limit]
     if over_limit:
         raise SystemExit("consultation answers over the length limit:\n  " + "\n  ".join(over_limit))
-    return [path for result in results for path in (result.pdf, result.html)]
+    return [path for result in results for path in (result.pdf, result.html, *map(Path, result.data))]
 
 
 def _brief_inputs() -> list[Path]:
@@ -103,7 +103,8 @@ def _briefs_step(engine: str) -> Step:
 def _barometers() -> list[Path]:
     from essnum.publish.batch import render_barometers
 
-    return [path for item in render_barometers(progress=False) for path in (item.result.pdf, item.result.html)]
+    return [path for item in render_barometers(progress=False)
+            for path in (item.result.pdf, item.result.html, *map(Path, item.result.data))]
 
 
 def _barometer_inputs() -> list[Path]:
@@ -114,7 +115,8 @@ def _barometer_inputs() -> list[Path]:
 
     data = [*_atlas_files(), *sorted((data_dir() / "evidence").glob("*")),
             data_dir() / "reference" / "sources.toml"]
-    code = code_files("publish", "territory", "data", "survey", "funding", "french", "config", "paths", "build")
+    code = code_files("publish", "territory", "data", "survey", "funding", "figure_data", "french", "config", "paths",
+                      "build")
     return [template(), *data, project_root() / "requirements.lock", project_root() / "_quarto.yml", *code]
 
 

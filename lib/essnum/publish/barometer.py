@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from essnum.config import decision
+from essnum.figure_data import with_data
 from essnum.french import french_decimal, french_number
 from essnum.paths import atlas_dir, atomic_write, build_dir, data_dir, embedded_atlas_dir, package_file
 
@@ -766,10 +767,10 @@ def _share(value) -> str:
     return ("< " if comparator == "<" else "") + french_number(pct, "%", 1)
 
 
-def sized_table(frame: pd.DataFrame, widths: list[int]):
+def sized_table(frame: pd.DataFrame, widths: list[int], data: pd.DataFrame | None = None):
     """``frame`` as a markdown pipe table (like ``essnum.publish.render.table``) whose columns take the relative
     ``widths`` of the text width (pandoc reads them from the dashes of the rule), the first column left-aligned and
-    the others, numbers, right-aligned."""
+    the others, numbers, right-aligned; ``data`` (default: ``frame``) is the table's CSV."""
     from IPython.display import Markdown
 
     def cell(value) -> str:
@@ -780,7 +781,18 @@ def sized_table(frame: pd.DataFrame, widths: list[int]):
     rule = "|" + "|".join(":" + "-" * (3 * w) if i == 0 else "-" * (3 * w) + ":" for i, w in enumerate(widths)) + "|"
     lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", rule,
              *("| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False))]
-    return Markdown("\n".join(lines) + "\n")
+    return with_data(Markdown("\n".join(lines) + "\n"), frame if data is None else data)
+
+
+def _departement_columns() -> list[str]:
+    per, first = _per(), thresholds()[0]
+    return ["code", "name", "population", "fs_sites", f"fs_per_{per}", "fs_change", f"fs_beyond_{first}km",
+            "fs_median_km"]
+
+
+def departements_data(code) -> pd.DataFrame:
+    """The figures of :func:`departements_table`, unformatted (shares as fractions, distances in km)."""
+    return region_departements(code)[_departement_columns()].reset_index(drop=True)
 
 
 def departements_table(code) -> pd.DataFrame:
@@ -789,7 +801,7 @@ def departements_table(code) -> pd.DataFrame:
     import pandas as pd
 
     per, first = _per(), thresholds()[0]
-    deps = region_departements(code)
+    deps = departements_data(code)
     return pd.DataFrame({
         "Département": deps["name"] + " (" + deps["code"] + ")",
         "Population": deps["population"].map(_integer),
@@ -801,18 +813,31 @@ def departements_table(code) -> pd.DataFrame:
     })
 
 
+def distance_data(code) -> pd.DataFrame:
+    """Inhabitants of the région per distance band (``barometer.distance_bands_km``) to the nearest France
+    Services site and mediation place, with the shares as fractions, unformatted."""
+    import pandas as pd
+
+    code = region_code(code)
+    columns = {"band": band_labels()}
+    for prefix in ("fs", "mediation"):
+        counts = distances().bands[prefix].loc[code]
+        total = counts.sum()
+        columns[f"{prefix}_inhabitants"] = counts.to_numpy()
+        columns[f"{prefix}_share"] = (counts / total).to_numpy() if total else [float("nan")] * len(counts)
+    return pd.DataFrame(columns)
+
+
 def distance_table(code) -> pd.DataFrame:
     """Population of the région by straight-line distance band to the nearest France Services site and mediation
     place (``barometer.distance_bands_km``): inhabitants and share, French."""
     import pandas as pd
 
-    code = region_code(code)
-    columns = {"Distance à vol d'oiseau": band_labels()}
+    data = distance_data(code)
+    columns = {"Distance à vol d'oiseau": data["band"]}
     for prefix, header in (("fs", "site France Services"), ("mediation", "lieu de médiation")):
-        counts = distances().bands[prefix].loc[code]
-        total = counts.sum()
-        columns[f"Habitants ({header})"] = [_integer(v) for v in counts]
-        columns[f"Part ({header})"] = [_share(v / total) if total else "—" for v in counts]
+        columns[f"Habitants ({header})"] = data[f"{prefix}_inhabitants"].map(_integer)
+        columns[f"Part ({header})"] = data[f"{prefix}_share"].map(_share)
     return pd.DataFrame(columns)
 
 
@@ -889,6 +914,11 @@ def survey_table() -> pd.DataFrame:
 # --------------------------------------------------------------------------- map
 
 
+def _map_column() -> str:
+    """The mapped value, as its CSV names it: the share of the population beyond the first threshold, in %."""
+    return f"fs_beyond_{thresholds()[0]}km_pct"
+
+
 @lru_cache(maxsize=1)
 def _map_inputs():
     """Shared by every région's map: the département table (share beyond the first threshold in %), its sources,
@@ -901,9 +931,9 @@ def _map_inputs():
 
     first = thresholds()[0]
     table = offer().departements[["code", "name", "population"]].copy()
-    table["value"] = 100 * offer().departements[f"fs_beyond_{first}km"]
+    table[_map_column()] = 100 * offer().departements[f"fs_beyond_{first}km"]
     table.attrs["sources"] = [*reference.departement_populations().attrs.get("sources", []), "france-communes"]
-    classification = maps.classify(table["value"], zero_label=f"Aucun habitant à plus de {french_number(first)} km")
+    classification = maps.classify(table[_map_column()], zero_label=f"Aucun habitant à plus de {french_number(first)} km")
     sites = offer().of_kind("france_services")
     points = gpd.GeoDataFrame(sites[["id", "name", "region"]],
                               geometry=gpd.points_from_xy(sites["longitude"], sites["latitude"]), crs="EPSG:4326")
@@ -922,7 +952,7 @@ def region_map(code):
     mine = points[points["region"] == code]
     mine.attrs = points.attrs
     return maps.region_map(
-        table, "value", geometry, code,
+        table, _map_column(), geometry, code,
         title=f"{region_name(code)} : sites France Services et distance à un site",
         unit=(f"Part de la population à plus de {first} km à vol d'oiseau d'un site, par département "
               "(classes nationales)"),

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from essnum.build import file_hash
+from essnum.figure_data import with_data
 from essnum.french import NumberFormatError, _plain, french_number, french_text
 from essnum.paths import atomic_write, briefs_dir, build_dir, project_root
 
@@ -252,8 +253,28 @@ def _markdown_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+ANNEX_NAME = "chiffres"
+#: Columns of the facts annex of a document (its XLSX and CSV).
+ANNEX_COLUMNS = ("key", "text", "label", "value", "value_max", "comparator", "unit", "source", "publication",
+                 "location", "method", "data")
+
+
+def annex(keys: Iterable[str]):
+    """The facts ``keys`` as the rows of a document's annex: value, French text, source and method (a
+    computed fact names the data files it comes from)."""
+    import pandas as pd
+
+    rows = []
+    for key in keys:
+        record = get(key).as_dict()
+        record["data"] = "; ".join(record["data"]) or None
+        rows.append({column: record[column] for column in ANNEX_COLUMNS})
+    return pd.DataFrame(rows, columns=list(ANNEX_COLUMNS))
+
+
 def sources_appendix(brief: str | Path | None = None):
-    """Markdown table "Sources et méthodes" of the facts the brief used.
+    """Markdown table "Sources et méthodes" of the facts the brief used, carrying them as its data (the
+    document's facts annex, CSV and XLSX: :func:`annex`).
 
     The facts are those written as ``fact("key")`` in ``brief`` (its path) and those passed to
     :func:`fact` so far in this process, so inline facts count even when an engine evaluates them last.
@@ -275,7 +296,8 @@ def sources_appendix(brief: str | Path | None = None):
             source = f"{source}, calculé sur {', '.join(_breakable(path) for path in item.data)}"
         rows.append(f"| {item.text} | {_markdown_cell(item.label)} | {_markdown_cell(source)} | "
                     f"{_markdown_cell(item.method)} |")
-    return Markdown(data + "\n".join(rows) + "\n")
+    return with_data(Markdown(data + "\n".join(rows) + "\n"), annex(keys), name=ANNEX_NAME,
+                     title="Chiffres du document : valeur, source et méthode", xlsx=True)
 
 
 def git_commit() -> str | None:

@@ -2,7 +2,9 @@
 
 Inline expressions are replaced by their text; cell and embedded-notebook outputs become markdown,
 figures (PNG written next to the markdown, with caption, label and alt text) or table floats.
-Every figure must carry a label, a caption and alt text, and be followed by a ``.source`` div.
+Every figure must carry a label, a caption and alt text, and be followed by a ``.source`` div. An output that
+carries its data (``text/csv``, :mod:`essnum.figure_data`) is collected as a :class:`DataOutput` and linked
+under its figure or table in the HTML page (a raw HTML block: the PDF does not show it).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 
 import yaml
 
+from essnum.figure_data import MIME as DATA_MIME
+
+from .annexes import DataOutput, unique_name
 from .execute import Executed
 from .qmd import INLINE_CODE, Cell, Document, Embed, Markdown, Raw, RenderError
 
@@ -30,6 +35,7 @@ class Assembled:
     markdown: str
     figures: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    data: list[DataOutput] = field(default_factory=list)
 
 
 @lru_cache(maxsize=32)
@@ -78,13 +84,32 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def _data_output(output: dict, options: dict, result: Assembled) -> DataOutput | None:
+    """The data an output carries, named by the cell's label, else by the name the output gives."""
+    if DATA_MIME not in output.get("data", {}):
+        return None
+    meta = output.get("metadata", {}).get(DATA_MIME, {})
+    label = options.get("label")
+    kind = "figure" if "image/png" in output["data"] else "table"
+    caption = options.get("fig-cap" if kind == "figure" else "tbl-cap") if label else None
+    name = unique_name(str(label or meta.get("name") or f"{kind}-{len(result.data) + 1}"),
+                       {d.name for d in result.data})
+    return DataOutput(name=name, kind=kind, caption=caption or meta.get("title"),
+                      csv=_text(output["data"][DATA_MIME]), xlsx=bool(meta.get("xlsx")))
+
+
 def _outputs_markdown(outputs: list[dict], options: dict, line: int, path: Path, figures_dir: Path,
-                      figures_rel: str, result: Assembled) -> str:
+                      figures_rel: str, result: Assembled, data_rel: str | None = None) -> str:
     label = options.get("label")
     pieces: list[str] = []
     images = 0
     asis = options.get("output") == "asis"
+    links: list[str] = []
     for output in outputs:
+        carried = _data_output(output, options, result) if data_rel else None
+        if carried is not None:
+            result.data.append(carried)
+            links.append(f"```{{=html}}\n{carried.link(data_rel)}\n```")
         kind = output.get("output_type")
         if kind == "stream":
             if output.get("name") == "stderr":
@@ -120,7 +145,7 @@ def _outputs_markdown(outputs: list[dict], options: dict, line: int, path: Path,
         if not options.get("tbl-cap"):
             raise RenderError(f"table {label} has no '#| tbl-cap:'", path, line)
         body = f'::: {{#{label} tbl-cap="{_attribute(options["tbl-cap"])}"}}\n{body}\n:::'
-    return body
+    return "\n\n".join([body, *links]) if body else body
 
 
 def _substitute_inlines(block: Markdown, texts: list[str]) -> str:
@@ -149,8 +174,9 @@ def front_matter(document: Document, extra: dict | None = None) -> str:
 
 
 def assemble(document: Document, executed: Executed, figures_dir: Path, figures_rel: str, echo: bool = False,
-             extra_meta: dict | None = None) -> Assembled:
-    """Pandoc markdown of the executed ``document``; figures are written into ``figures_dir``."""
+             extra_meta: dict | None = None, data_rel: str | None = None) -> Assembled:
+    """Pandoc markdown of the executed ``document``; figures are written into ``figures_dir``; the data outputs
+    are collected and linked to ``data_rel/<name>.csv`` (not when ``data_rel`` is ``None``)."""
     _check_source_lines(document)
     result = Assembled(markdown="")
     parts = [front_matter(document, extra_meta)]
@@ -167,13 +193,14 @@ def assemble(document: Document, executed: Executed, figures_dir: Path, figures_
                 parts.append(f"\n```python\n{block.code}\n```\n")
             if options.get("output", True) is not False:
                 body = _outputs_markdown(executed.cells.get(index, []), options, block.line, document.path,
-                                         figures_dir, figures_rel, result)
+                                         figures_dir, figures_rel, result, data_rel)
                 if body:
                     parts.append(f"\n{body}\n\n")
         elif isinstance(block, Embed):
             options, outputs = embedded_cell(block, document.path)
             options["label"] = block.label
-            body = _outputs_markdown(outputs, options, block.line, document.path, figures_dir, figures_rel, result)
+            body = _outputs_markdown(outputs, options, block.line, document.path, figures_dir, figures_rel, result,
+                                     data_rel)
             parts.append(f"\n{body}\n\n")
     result.markdown = "".join(parts)
     return result

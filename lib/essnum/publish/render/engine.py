@@ -2,7 +2,8 @@
 
 parse (qmd) → execute in one kernel (execute) → markdown + figures (assemble) → a pandoc server of the
 process: markdown read once (citeproc, Lua filters), Typst and HTML written → Typst in process (convert).
-The result is cached under ``build/render/``: the key covers the brief source, its parameters, embedded
+Beside the HTML page, ``<brief>-donnees/`` holds the data of each figure and table and the facts annex
+(:mod:`.annexes`). The result is cached under ``build/render/``: the key covers the brief source, its parameters, embedded
 notebooks, the bibliography, the data files and the essnum code its cells imported (which together
 determine its facts), the renderer, templates and filters; when nothing changed the outputs are reused as
 they are.
@@ -27,6 +28,7 @@ from essnum.config import decision
 from essnum.paths import atomic_write, build_dir, data_dir, dataset_files, output_dir, package_file, project_root
 
 from . import convert
+from .annexes import folder_name, write_annexes
 from .answers import export_consultation
 from .assemble import assemble, embedded_cell
 from .citations import bibliography, check_citations
@@ -48,6 +50,7 @@ class RenderResult:
     warnings: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # inputs that differ from the last render (why it ran)
     over_limit: list[str] = field(default_factory=list)  # consultation answers longer than the form allows
+    data: list[str] = field(default_factory=list)  # files of <brief>-donnees/ (figure and table data, annex)
 
 
 def project_options() -> dict:
@@ -229,7 +232,7 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
         extra_meta = {"date": french_date(document.meta["date"])} if "date" in document.meta else {}
         work.mkdir(parents=True, exist_ok=True)
         assembled = assemble(document, executed, work / f"{name}_files", f"{name}_files", echo=echo,
-                             extra_meta=extra_meta)
+                             extra_meta=extra_meta, data_rel=folder_name(name))
         markdown, typst_file, html_file = work / f"{name}.md", work / f"{name}.typ", work / f"{name}.html"
         markdown.write_text(assembled.markdown, encoding="utf-8")
         convert.convert(markdown, work, bib, typst_file, html_file)  # citeproc once for both outputs
@@ -241,12 +244,15 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
         with atomic_write(html, "wb") as handle:
             handle.write(html_file.read_bytes())
         answers, over_limit = export_consultation(path, out_dir, texts.__getitem__)
+        when = dt.datetime.fromtimestamp(timestamp(document), dt.UTC).date()
+        annexes = write_annexes(out_dir / folder_name(name), assembled.data, name, when)
         result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
                               seconds=time.perf_counter() - started, cached=False, facts=facts_used,
-                              warnings=assembled.warnings, changed=changed, over_limit=over_limit)
+                              warnings=assembled.warnings, changed=changed, over_limit=over_limit,
+                              data=[str(p) for p in annexes])
         kept = _only_used_code(files, code_used)
         record = {"key": _key(kept, values), "files": kept, "code": code_used,
-                  "outputs": {str(p): file_hash(p) for p in (pdf, html, *answers)},
+                  "outputs": {str(p): file_hash(p) for p in (pdf, html, *answers, *annexes)},
                   "result": {**asdict(result), "pdf": str(pdf), "html": str(html)}}
         with atomic_write(record_path, "w") as handle:
             json.dump(record, handle, ensure_ascii=False, indent=1, sort_keys=True)
