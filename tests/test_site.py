@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from essnum.paths import project_root
@@ -280,3 +281,35 @@ def test_every_page_opens_offline(site, page):
     page.goto((site / "index.html").as_uri())
     page.screenshot(path=str(SCREENSHOTS / "accueil.png"), full_page=True)
     _offline(page)
+
+
+def test_the_data_page_lists_the_data_beside_each_publication(tmp_path, monkeypatch):
+    """A publication rendered with its data (``<page>-donnees/index.json``) has each of its files listed on the
+    data page and a "Données" link on the home page; one without is listed as rendered without data."""
+    from essnum.publish.render.annexes import DataOutput, write_annexes
+    from essnum.publish.site import pages
+
+    out = tmp_path / "_output"
+    (out / "briefs").mkdir(parents=True)
+    (out / "briefs" / "note.html").write_text("<title>Une note</title>", encoding="utf-8")
+    (out / "briefs" / "autre.html").write_text("<title>Une autre</title>", encoding="utf-8")
+    write_annexes(out / "briefs" / "note-donnees", [DataOutput("fig-a", "figure", "Une figure.", "x\n1\n2\n"),
+                                                   DataOutput("chiffres", "table", "Chiffres", "k\na\n", xlsx=True)],
+                  "note", pd.Timestamp("2025-07-01").date())
+    monkeypatch.setattr(pages, "output_dir", lambda: out)
+    found = {p["stem"]: p for p in pages.publications()}
+    assert [d["name"] for d in found["note"]["data"]] == ["fig-a", "chiffres"] and found["autre"]["data"] == []
+    html = pages._env().get_template("donnees.html").render(page="donnees.html", tables=[], facts_columns=[],
+                                                             offer_columns=[], publications=list(found.values()),
+                                                             counts={}, kinds=[], candidate_note="", built="")
+    for href in ("publications/briefs/note-donnees/fig-a.csv", "publications/briefs/note-donnees/chiffres.xlsx",
+                 "publications/briefs/note-donnees/chiffres.csv"):
+        assert f'href="{href}"' in html
+        assert (out / href.removeprefix("publications/")).is_file()
+    assert "Une figure." in html and "rendue avec ses données" in html
+    home = pages._env().get_template("index.html").render(page="index.html", publications=list(found.values()),
+                                                          counts={"directory": {}, "map_total": 0,
+                                                                  "directory_total": 0, "facts": 0},
+                                                          kinds=[], candidate_note="",
+                                                          built="")
+    assert 'href="donnees.html#pub-note"' in home and 'href="donnees.html#pub-autre"' not in home

@@ -91,14 +91,30 @@ def _columnar(frame: pd.DataFrame, coded: tuple[str, ...]) -> dict:
     return out
 
 
+def _data_of(page: Path, link: str) -> list[dict]:
+    """The data files the renderer wrote beside ``page`` (``<page>-donnees/index.json``), their links prefixed
+    with ``link`` (the page's folder on the site)."""
+    from essnum.publish.render.annexes import INDEX, folder_name
+
+    index = page.parent / folder_name(page.stem) / INDEX
+    if not index.is_file():
+        return []
+    entries = json.loads(index.read_text(encoding="utf-8"))["data"]
+    folder = f"{link}/{folder_name(page.stem)}"
+    return [{**entry, "links": [{"format": Path(name).suffix[1:].upper(), "href": f"{folder}/{name}"}
+                                for name in entry["files"]]} for entry in entries]
+
+
 def publications() -> list[dict]:
-    """The briefs and barometers found in ``_output/`` (HTML and PDF), as they are linked from the home page."""
+    """The briefs and barometers found in ``_output/`` (HTML and PDF, and the data of their figures and tables),
+    as the home and data pages link them."""
     found = []
     briefs = output_dir() / "briefs"
     for page in sorted(briefs.glob("*.html")):
         found.append({"group": "Notes et réponses", "title": _title(page), "stem": page.stem,
                       "html": f"publications/briefs/{page.name}",
-                      "pdf": f"publications/briefs/{page.stem}.pdf" if page.with_suffix(".pdf").is_file() else None})
+                      "pdf": f"publications/briefs/{page.stem}.pdf" if page.with_suffix(".pdf").is_file() else None,
+                      "data": _data_of(page, "publications/briefs")})
     names = content.region_names()
     for folder in sorted((output_dir() / "barometres").glob("*-*")):
         html = next(iter(sorted(folder.glob("*.html"))), None)
@@ -109,7 +125,8 @@ def publications() -> list[dict]:
         found.append({"group": "Baromètres régionaux", "title": title, "stem": folder.name,
                       "html": f"publications/barometres/{folder.name}/{html.name}",
                       "pdf": (f"publications/barometres/{folder.name}/{html.stem}.pdf"
-                              if html.with_suffix(".pdf").is_file() else None)})
+                              if html.with_suffix(".pdf").is_file() else None),
+                      "data": _data_of(html, f"publications/barometres/{folder.name}")})
     return found
 
 
@@ -229,7 +246,7 @@ def build_site(target: Path | None = None) -> list[Path]:
                                           for k, v in content.MAP_KINDS.items()],
               "candidate_note": content.CANDIDATE_NOTE, "built": manifest["built"]}
     pages = {"index.html": {"publications": pubs}, "carte.html": {}, "annuaire.html": {},
-             "donnees.html": {"tables": tables, "facts_columns": list(facts.columns),
+             "donnees.html": {"tables": tables, "publications": pubs, "facts_columns": list(facts.columns),
                               "offer_columns": list(offer["offre-regions"].columns)},
              "sources.html": {"sources": _sources(), "offer_counts": _offer_counts()}}
     for name, extra in pages.items():
