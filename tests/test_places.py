@@ -56,6 +56,24 @@ def test_code_and_point_that_disagree_far_apart_are_a_conflict_not_a_guess(locat
     assert near["status"] == "placed" and near["commune"] == "92012" and "the code is kept" in near["reason"]
 
 
+def test_a_point_against_the_commune_named_is_judged_by_the_conflict_threshold(monkeypatch):
+    from essnum.territory import communes
+
+    points = pd.DataFrame({"lon": [5.3698, 2.2650], "lat": [43.2965, 48.8440], "named": ["75056", "92012"]},
+                          index=["far", "near"])  # Marseille named Paris; Paris 16e named Boulogne-Billancourt
+    shapes = reference.commune_shapes()
+    checked = communes.point_against_commune(points["lon"], points["lat"], points["named"], shapes, kept="the city")
+    assert list(checked.index) == ["far", "near"] and list(checked.columns) == ["km", "conflict", "verdict"]
+    assert checked.at["far", "km"] > 600 and 0 < checked.at["near", "km"] < 5
+    assert checked["conflict"].tolist() == [True, False]
+    assert checked.at["far", "verdict"] == " (more than 5 km: which is right?)"
+    assert checked.at["near", "verdict"] == " (within 5 km: the city is kept)"
+    real = communes.decision
+    monkeypatch.setattr(communes, "decision", lambda key: 0.5 if key == "territory.evidence_conflict_km" else real(key))
+    strict = communes.point_against_commune(points["lon"], points["lat"], points["named"], shapes, kept="the code")
+    assert strict["conflict"].tolist() == [True, True] and strict.at["near", "verdict"].startswith(" (more than 0.5 km")
+
+
 def test_failures_say_why(located):
     assert located.loc["ocean", "status"] == "unplaced" and "in no French commune" in located.loc["ocean", "reason"]
     assert "not an INSEE commune code" in located.loc["unknown", "reason"]

@@ -6,10 +6,11 @@ designates, and the geometry helpers behind it.
 - :func:`by_point` — the commune whose outline (IGN 2018, dissolved to the communes in force) holds a
   point, or the nearest within ``territory.coordinate_snap_km`` of a simplified coast;
 - :func:`by_postal_code` — the commune a postal code serves, when it serves one (or one named ``city``);
-- :func:`distance_to_commune_km` — how far a point is from the outline of a given commune (to judge
-  whether a code and a point disagree).
+- :func:`distance_to_commune_km` — how far a point is from the outline of a given commune;
+- :func:`point_against_commune` — the rule both placements apply when a point falls in another commune than
+  the one a code or a text names: more than ``territory.evidence_conflict_km`` apart is a conflict.
 
-Each returns (commune in force or NA, method, problem) per row, vectorised where it matters.
+The ``by_…`` functions return (commune in force or NA, method, problem) per row, vectorised where it matters.
 """
 
 from __future__ import annotations
@@ -203,3 +204,16 @@ def distance_to_commune_km(lon: pd.Series, lat: pd.Series, communes: pd.Series, 
         best = km.groupby(level=0).min()
         out[best.index] = best.to_numpy()
     return out
+
+
+def point_against_commune(lon: pd.Series, lat: pd.Series, named: pd.Series, shapes, kept: str) -> pd.DataFrame:
+    """A point that falls in another commune than the one its code (or a text) names, judged: ``km`` from
+    each point to the outline of the commune ``named`` for it (:func:`distance_to_commune_km`), ``conflict``
+    when that is more than ``territory.evidence_conflict_km`` (reported, never guessed; else the named
+    commune wins) and ``verdict``, the words closing the reason (``kept``: what is kept, "the code").
+    Indexed like ``lon``."""
+    limit = decision("territory.evidence_conflict_km")
+    km = distance_to_commune_km(lon, lat, named, shapes)
+    conflict = km > limit
+    verdict = np.where(conflict, f" (more than {limit} km: which is right?)", f" (within {limit} km: {kept} is kept)")
+    return pd.DataFrame({"km": km, "conflict": conflict, "verdict": verdict}, index=km.index)

@@ -477,7 +477,6 @@ def _decide(out: pd.DataFrame, france: pd.Series, evidence: dict, lon: pd.Series
     checked against the others and against the coordinates; else the commune of its coordinates. Two
     pieces of evidence naming different communes farther apart than ``territory.evidence_conflict_km`` make
     a ``conflict`` (both reasons given, nothing placed)."""
-    limit = decision("territory.evidence_conflict_km")
     names = commune_table()["name"]
     table = commune_table()
     point, point_how, point_problem = evidence["coordinates"]
@@ -500,14 +499,15 @@ def _decide(out: pd.DataFrame, france: pd.Series, evidence: dict, lon: pd.Series
                 doubts.append(f"{kind} says {commune} ({names.get(commune, '?')}) but {point_problem[label]}: "
                               "which is right?")
             elif has_point[label] and p != _whole(commune, table):
-                km = communes_module.distance_to_commune_km(lon[[label]], lat[[label]],
-                                                           pd.Series([_whole(commune, table)], index=[label]), _shapes())[label]
+                check = communes_module.point_against_commune(
+                    lon[[label]], lat[[label]], pd.Series([_whole(commune, table)], index=[label]), _shapes(),
+                    kept=f"the {kind}").loc[label]
                 note = (f"{kind} says {commune} ({names.get(commune, '?')}) but the coordinates fall in {p} "
-                        f"({names.get(p, '?')}), {km:.1f} km from it")
-                if km > limit:
-                    doubts.append(note + f" (more than {limit} km: which is right?)")
+                        f"({names.get(p, '?')}), {check['km']:.1f} km from it")
+                if check["conflict"]:
+                    doubts.append(note + check["verdict"])
                 else:
-                    out.at[label, "reason"] = note + f" (within {limit} km: the {kind} is kept)"
+                    out.at[label, "reason"] = note + check["verdict"]
             if doubts:
                 out.at[label, "status"] = "conflict"
                 out.at[label, "reason"] = "; ".join(doubts)

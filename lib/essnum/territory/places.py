@@ -30,7 +30,7 @@ import pandas as pd
 from essnum.config import decision
 from essnum.data import reference
 
-from .communes import by_code, by_point, by_postal_code, clean_codes, communes_in_force, distance_to_commune_km
+from .communes import by_code, by_point, by_postal_code, clean_codes, communes_in_force, point_against_commune
 
 #: Columns added to a table of places by :func:`locate_places`.
 LOCATION_COLUMNS = ["commune", "commune_name", "departement", "region", "method", "status", "reason"]
@@ -94,18 +94,15 @@ def locate_places(frame: pd.DataFrame, shapes=None) -> pd.DataFrame:
     differ = code_commune.notna() & point_commune.notna() & (code_commune != point_commune)
     conflicts: dict = {}
     if differ.any():
-        km = distance_to_commune_km(lon[differ], lat[differ], code_commune[differ], shapes)
-        limit = decision("territory.evidence_conflict_km")
+        checked = point_against_commune(lon[differ], lat[differ], code_commune[differ], shapes, kept="the code")
         names = communes_in_force()["name"]
-        for row in km.index:
+        for row, km, conflict, verdict in checked.itertuples():
             text = (f"commune code {codes[row]} ({names.get(code_commune[row], '?')}) but coordinates in "
-                    f"{point_commune[row]} ({names.get(point_commune[row], '?')}), {km[row]:.1f} km from it")
-            if km[row] > limit:
+                    f"{point_commune[row]} ({names.get(point_commune[row], '?')}), {km:.1f} km from it")
+            if conflict:
                 status[row], commune[row], method[row] = "conflict", pd.NA, pd.NA
                 conflicts[row] = (code_commune[row], point_commune[row])
-                reason[row] = text + f" (more than {limit} km: which is right?)"
-            else:
-                reason[row] = text + f" (within {limit} km: the code is kept)"
+            reason[row] = text + verdict
     communes = communes_in_force()
     out["commune"] = commune
     out["commune_name"] = commune.map(communes["name"]).astype("string")
