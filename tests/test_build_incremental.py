@@ -54,6 +54,38 @@ def test_second_run_rebuilds_nothing(small):
     assert runs == ["a", "b", "ab"]
 
 
+def test_cached_tables_computes_once_per_key_and_stores_tables_and_meta(tmp_path):
+    import json
+
+    import pandas as pd
+
+    computed: list[str] = []
+
+    def compute() -> dict:
+        computed.append("run")
+        table = pd.DataFrame({"code": ["11", "84"], "n": [3, 4]}, index=pd.Index(["a", "b"], name="unit"))
+        table.attrs["sources"] = ["test"]
+        return {"table": table, "total": 7}
+
+    def cached(key: str) -> dict:
+        return build.cached_tables(tmp_path / "cache", key, ["table"], compute,
+                                   store=lambda r: ({"table": r["table"].reset_index()}, {"total": r["total"]}),
+                                   load=lambda tables, meta: {"table": tables["table"], "total": meta["total"]})
+
+    first = cached("k1")
+    assert computed == ["run"] and first["table"].attrs == {"sources": ["test"]}  # returned as computed
+    assert json.loads((tmp_path / "cache" / "meta.json").read_text(encoding="utf-8")) == {"key": "k1", "total": 7}
+    again = cached("k1")
+    assert computed == ["run"] and again["total"] == 7 and again["table"].attrs == {}  # read back, no attrs
+    pd.testing.assert_frame_equal(again["table"], first["table"].reset_index())
+    cached("k2")
+    assert computed == ["run", "run"]  # another key: computed again
+    (tmp_path / "cache" / "table.parquet").unlink()
+    cached("k2")
+    assert computed == ["run", "run", "run"]  # a table missing: computed again
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["meta.json", "table.parquet"]  # no temp file
+
+
 def test_touching_one_input_rebuilds_exactly_its_dependants(small):
     steps, runs, a, b, out = small
     run_steps(steps)

@@ -4,6 +4,9 @@ Each step declares the files its outputs depend on. A step is skipped when the h
 match those recorded at its last successful run and every output it recorded still has the recorded
 hash (a truncated or edited output is rebuilt). Stamps live in ``build/.stamps.json``, so deleting
 ``build/`` forces a full rebuild.
+
+Computations that several steps read (the support offer, the placed atlas) keep their tables in a cache
+folder of their own, keyed on a hash of their inputs: :func:`cached_tables`.
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from .paths import atomic_write, build_dir, project_root
 
+if TYPE_CHECKING:  # pandas is imported where a cache is read or written, not by every ``essnum build``
+    import pandas as pd
+
 STAMPS_NAME = ".stamps.json"
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,6 +81,37 @@ def code_files(*modules: str) -> list[Path]:
             found.append(target.with_suffix(".py"))
     found.append(base / "decisions.toml")
     return found
+
+
+def cached_tables(folder: Path, key: str, names: Sequence[str], compute: Callable[[], T],
+                  store: Callable[[T], tuple[dict[str, pd.DataFrame], dict]],
+                  load: Callable[[dict[str, pd.DataFrame], dict], T]) -> T:
+    """A computation whose result is kept in ``folder`` as tables ``<name>.parquet`` and ``meta.json``.
+
+    When ``meta.json`` records ``key`` and every table is there, ``load(tables, meta)`` rebuilds the result
+    from them. Otherwise the result is ``compute()``, returned as computed after ``store(result)`` gave its
+    tables (each written atomically, without its index or ``attrs``) and the rest of its meta (``meta.json``,
+    with ``key``, written last).
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    meta_path = folder / "meta.json"
+    if meta_path.is_file():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("key") == key and all((folder / f"{name}.parquet").is_file() for name in names):
+            return load({name: pd.read_parquet(folder / f"{name}.parquet") for name in names}, meta)
+    result = compute()
+    tables, meta = store(result)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        frame = tables[name].copy()
+        frame.attrs = {}
+        with atomic_write(folder / f"{name}.parquet", "wb") as handle:
+            frame.to_parquet(handle, index=False)
+    with atomic_write(meta_path, "w") as handle:
+        json.dump({"key": key, **meta}, handle, indent=1, sort_keys=True)
+    return result
 
 
 class Stamps:

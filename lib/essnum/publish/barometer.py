@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from essnum.config import decision
 from essnum.figure_data import with_data
 from essnum.french import french_decimal, french_number
-from essnum.paths import atlas_dir, atomic_write, build_dir, data_dir, embedded_atlas_dir, package_file
+from essnum.paths import atlas_dir, build_dir, data_dir, embedded_atlas_dir, package_file
 
 from .facts import Fact, data_hashes, fact, get, provider
 
@@ -263,34 +263,26 @@ def national() -> National:
     import hashlib
     import json
 
-    import pandas as pd
-
-    from essnum.build import hash_files
+    from essnum.build import cached_tables, hash_files
 
     payload = {"version": ATLAS_CACHE_VERSION, "files": hash_files(atlas_inputs())}
     key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-    folder = atlas_cache_dir()
-    meta_path, table_path = folder / "meta.json", folder / "regions.parquet"
-    if meta_path.is_file() and table_path.is_file():
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") == key:
-            return National(regions=pd.read_parquet(table_path), counts=meta["counts"], families=meta["families"])
+    return cached_tables(
+        atlas_cache_dir(), key, ["regions"], _place_atlas,
+        store=lambda data: ({"regions": data.regions},
+                            {"counts": {k: int(v) for k, v in data.counts.items()}, "families": data.families}),
+        load=lambda tables, meta: National(regions=tables["regions"], counts=meta["counts"], families=meta["families"]))
+
+
+def _place_atlas() -> National:
+    """The embedded atlas placed (the harmonisation gate applied) and tabulated."""
     from essnum import territory
     from essnum.data.atlas import load_atlas
 
     atlas = load_atlas()
     placement = territory.place(atlas.organisations, Path(atlas.directory) / "organisations.csv")
     placement.check()
-    data = from_placement(placement)
-    folder.mkdir(parents=True, exist_ok=True)
-    regions = data.regions.copy()
-    regions.attrs = {}
-    with atomic_write(table_path, "wb") as handle:
-        regions.to_parquet(handle, index=False)
-    with atomic_write(meta_path, "w") as handle:
-        json.dump({"key": key, "counts": {k: int(v) for k, v in data.counts.items()}, "families": data.families},
-                  handle, indent=1, sort_keys=True)
-    return data
+    return from_placement(placement)
 
 
 def from_placement(placement) -> National:

@@ -178,30 +178,24 @@ def _key() -> str:
 def support_offer() -> SupportOffer:
     """The support offer placed and measured: read from :func:`cache_dir` when its key matches the inputs,
     else computed (about 20 s) and stored there (computed once per process either way)."""
-    key = _key()
-    folder = cache_dir()
-    meta_path = folder / "meta.json"
-    if meta_path.is_file():
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") == key and all((folder / f"{name}.parquet").is_file() for name in TABLES):
-            tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-            tables["bounds"] = tables["bounds"].set_index("measure")
-            for name, frame in tables.items():
-                frame.attrs["sources"] = meta.get("table_sources", {}).get(name, [])
-            return SupportOffer(**tables, counts=meta["counts"], sources=meta["sources"])
-    offer = compute_support_offer()
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        frame = getattr(offer, name)
-        frame = frame.reset_index() if name == "bounds" else frame.copy()
-        frame.attrs = {}  # the sources are in meta.json
-        with atomic_write(folder / f"{name}.parquet", "wb") as handle:
-            frame.to_parquet(handle, index=False)
-    with atomic_write(meta_path, "w") as handle:
-        table_sources = {name: list(getattr(offer, name).attrs.get("sources", [])) for name in TABLES}
-        json.dump({"key": key, "counts": offer.counts, "sources": offer.sources, "table_sources": table_sources},
-                  handle, indent=1, sort_keys=True)
-    return offer
+    from essnum.build import cached_tables
+
+    return cached_tables(cache_dir(), _key(), TABLES, compute_support_offer, store=_stored, load=_restored)
+
+
+def _stored(offer: SupportOffer) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The cache's tables (``bounds`` with its ``measure`` column) and meta (counts, sources of each table)."""
+    tables = {name: getattr(offer, name) for name in TABLES}
+    table_sources = {name: list(frame.attrs.get("sources", [])) for name, frame in tables.items()}
+    return ({**tables, "bounds": offer.bounds.reset_index()},
+            {"counts": offer.counts, "sources": offer.sources, "table_sources": table_sources})
+
+
+def _restored(tables: dict[str, pd.DataFrame], meta: dict) -> SupportOffer:
+    tables["bounds"] = tables["bounds"].set_index("measure")
+    for name, frame in tables.items():
+        frame.attrs["sources"] = meta.get("table_sources", {}).get(name, [])
+    return SupportOffer(**tables, counts=meta["counts"], sources=meta["sources"])
 
 
 def compute_support_offer() -> SupportOffer:
