@@ -24,11 +24,27 @@ KNOWN_CANDIDATE = "ASS FRANC NOMMAGE INTERNET EN COOP"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    from essnum.publish.site import build_site
+def publications(tmp_path_factory) -> Path:
+    """An ``_output/`` of its own with two real publications, rendered by the built-in path with their data: the
+    two briefs and the barometer of Corse, third on the data page (a fresh clone has no ``_output/``)."""
+    from essnum.paths import briefs_dir
+    from essnum.publish.render import render_brief
+
+    out = tmp_path_factory.mktemp("publications") / "_output"
+    render_brief(briefs_dir() / "accelerer-ess-numerique.qmd", out_dir=out / "briefs")
+    render_brief(briefs_dir() / "transition-pathway-reponse.qmd", out_dir=out / "briefs")
+    render_brief(briefs_dir() / "barometre-regional.qmd", {"region": "94"}, out_dir=out / "barometres" / "94-corse")
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, publications) -> Path:
+    from essnum.publish.site import build_site, pages
 
     target = tmp_path_factory.mktemp("site") / "site"
-    build_site(target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pages, "output_dir", lambda: publications)
+        build_site(target)
     return target
 
 
@@ -136,14 +152,15 @@ def test_pages_reference_nothing_on_the_network(site):
         assert not pattern.search(text), f"{path.name}: {pattern.search(text).group()}"
 
 
-def test_home_links_every_publication(site):
-    from essnum.paths import output_dir
-
+def test_home_links_every_publication(site, publications):
     html = (site / "index.html").read_text(encoding="utf-8")
-    for pdf in [*(output_dir() / "briefs").glob("*.pdf"), *(output_dir() / "barometres").glob("*/*.pdf")]:
-        rel = pdf.relative_to(output_dir()).as_posix()
+    pdfs = [*(publications / "briefs").glob("*.pdf"), *(publications / "barometres").glob("*/*.pdf")]
+    assert len(pdfs) == 3
+    for pdf in pdfs:
+        rel = pdf.relative_to(publications).as_posix()
         assert f'href="publications/{rel}"' in html, rel
         assert (site / "publications" / rel).is_file()
+        assert f'href="donnees.html#pub-{pdf.parent.name if "barometres" in rel else pdf.stem}"' in html
 
 
 # --- in a real browser -----------------------------------------------------------------------------
@@ -270,6 +287,35 @@ def test_directory_in_a_browser(site, manifest, page, tmp_path):
     assert [dict(zip(cells[0], row)) for row in cells[1:]] == downloaded
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / "annuaire-cooperatives.png"))
+    _offline(page)
+
+
+@pytest.mark.slow
+def test_the_data_of_a_publication_in_a_browser(site, page, tmp_path):
+    """From the home page to a barometer's data: its "Données" link opens its part of the data page, whose CSV
+    of the map downloads with one row per département of Corse; in the barometer page itself, every figure and
+    table has a data link under it, and the annex downloads as an XLSX with a source and a method per fact."""
+    page.goto((site / "index.html").as_uri())
+    page.locator('li[data-publication="94-corse"] a', has_text="Données").click()
+    assert page.url.endswith("donnees.html#pub-94-corse")
+    section = page.locator("#pub-94-corse")
+    assert section.evaluate("node => node.open")  # opened by the link, whatever its place on the page
+    with page.expect_download() as info:
+        section.locator("tr", has_text="fig-carte-region").get_by_role("link", name="CSV").click()
+    path = tmp_path / "carte.csv"
+    info.value.save_as(path)
+    assert {r["code"] for r in _csv(path)} == {"2A", "2B"}
+
+    page.goto((site / "publications" / "barometres" / "94-corse" / "barometre-regional.html").as_uri())
+    labels = page.eval_on_selector_all("[id^='fig-'], [id^='tbl-']", "nodes => nodes.map(n => n.id)")
+    links = page.eval_on_selector_all("p.data-link a", "nodes => nodes.map(n => n.getAttribute('href'))")
+    assert labels and all(f"barometre-regional-donnees/{label}.csv" in links for label in labels)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="XLSX").click()
+    workbook = tmp_path / "chiffres.xlsx"
+    info.value.save_as(workbook)
+    annex = pd.read_excel(workbook)
+    assert len(annex) > 20 and annex["source"].notna().all() and annex["method"].notna().all()
     _offline(page)
 
 
