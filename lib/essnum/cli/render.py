@@ -87,6 +87,8 @@ def render(briefs: tuple[str, ...], engine: str, params: tuple[str, ...], output
         if r.changed and not r.cached:
             more = f" (+{len(r.changed) - 3})" if len(r.changed) > 3 else ""
             click.echo(f"  because of: {', '.join(r.changed[:3])}{more}")
+        if r.data:
+            click.echo(f"  data: {len(r.data)} files in {_shown(Path(r.data[0]).parent)}")
         for warning in r.warnings:
             click.echo(f"  warning: {warning}")
     if problems:
