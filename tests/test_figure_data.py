@@ -151,6 +151,22 @@ def test_assemble_names_links_and_collects_every_data_output(tmp_path):
     assert assemble(document, executed, tmp_path / "f", "f").data == []
 
 
+def test_links_go_after_their_figure_or_table_in_a_page_another_engine_wrote():
+    from essnum.publish.render.annexes import link_into_page, markdown_header
+
+    page = ('<main><div id="fig-a" class="quarto-float"><div><img src="x.png"></div><p>Figure 1</p></div>'
+            "<p>Texte.</p><table><thead><tr><th>Chiffre</th><th>Source\u202f</th></tr></thead>"
+            "<tbody><tr><td>1</td><td>x</td></tr></tbody></table><p>Fin.</p></main>")
+    outputs = [DataOutput("fig-a", "figure", None, "x\n1\n"),
+               DataOutput("chiffres", "table", None, "k\n1\n", header=markdown_header("*D*\n\n| Chiffre | Source |\n|:--|:--|")),
+               DataOutput("perdu", "table", None, "k\n1\n", header=["Autre"])]
+    linked = link_into_page(page, outputs, "essai-donnees")
+    figure_end = linked.index("<p>Figure 1</p></div>") + len("<p>Figure 1</p></div>")
+    assert figure_end < linked.index("essai-donnees/fig-a.csv") < linked.index("<p>Texte.</p>")
+    assert linked.index("</table>") < linked.index("essai-donnees/chiffres.csv") < linked.index("<p>Fin.</p>")
+    assert linked.index("<p>Fin.</p>") < linked.index("essai-donnees/perdu.csv") < linked.index("</main>")
+
+
 def test_annexes_replace_the_folder_and_list_what_they_hold(tmp_path):
     folder = tmp_path / "essai-donnees"
     folder.mkdir()

@@ -98,7 +98,11 @@ def test_render_delegates_to_quarto_with_format_parameters_and_output_dir(fake_q
     assert all("-P territoire:Bretagne" in c for c in calls)
     assert all(c.endswith(f"QUARTO_PYTHON={sys.executable}") for c in calls)  # the cells run in this venv
     assert result.pdf == (tmp_path / "out" / "essai.pdf").resolve() and result.pages == 1
-    assert result.html.read_text() == "<html></html>\n"
+    # the fake page has no figure to put the data links after: they close it, none is lost
+    page = result.html.read_text()
+    assert page.startswith("<html></html>\n") and 'href="essai-donnees/tbl-maturite.csv"' in page
+    assert sorted(Path(p).name for p in result.data) == ["chiffres.csv", "chiffres.xlsx", "index.json",
+                                                         "tbl-maturite.csv"]
 
 
 def test_the_built_in_path_is_the_default_even_with_quarto_installed():

@@ -272,6 +272,25 @@ def test_html_is_self_contained_and_offline(renders, name):
     assert not [w for w in pair.quarto.warnings if "fetch" in w.lower()], pair.quarto.warnings
 
 
+@pytest.mark.parametrize("name", [d[0] for d in DOCUMENTS])
+def test_same_data_beside_the_page_and_linked_under_the_same_figures(renders, name):
+    """Both engines write the same ``<brief>-donnees/`` (file for file, byte for byte: the XLSX annex too) and
+    link every file from the page, each figure's and table's link after the figure or table it belongs to."""
+    pair = renders[name]
+    folders = {engine: result.html.parent / f"{result.html.stem}-donnees"
+               for engine, result in (("built-in", pair.builtin), ("quarto", pair.quarto))}
+    files = {engine: {p.name: p.read_bytes() for p in folder.iterdir()} for engine, folder in folders.items()}
+    assert files["built-in"] and sorted(files["built-in"]) == sorted(files["quarto"])
+    assert files["built-in"] == files["quarto"]
+    for engine, result in (("built-in", pair.builtin), ("quarto", pair.quarto)):
+        page = result.html.read_text(encoding="utf-8")
+        links = re.findall(r'<p class="data-link">.*?</p>', page, re.S)
+        targets = [t for link in links for t in re.findall(r'href="([^"]+)"', link)]
+        assert sorted(Path(t).name for t in targets) == sorted(n for n in files[engine] if n != "index.json"), engine
+        for label in re.findall(r'<div\b[^>]*\bid="((?:fig|tbl)-[\w-]+)"', page):
+            assert page.index(f'id="{label}"') < page.index(f'{folders[engine].name}/{label}.csv"'), (engine, label)
+
+
 def test_quarto_render_warns_of_nothing(renders):
     """Quarto's and pandoc's warnings (a resource it could not fetch, an unresolved citation or
     cross-reference) are reported in RenderResult.warnings: there must be none."""

@@ -1,17 +1,20 @@
 """The data beside a rendered document (issue 14): ``<document>-donnees/`` next to its HTML page holds the CSV of
 each figure and table (the ``text/csv`` output of :mod:`essnum.figure_data`), the facts annex as XLSX, and
-``index.json``, which lists them for the site's data page. The HTML links each file under its figure or table.
+``index.json``, which lists them for the site's data page. The HTML links each file under its figure or table:
+the built-in path writes the links into the markdown it hands pandoc; a page Quarto wrote gets them afterwards
+(:func:`link_into_page`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 import re
 import shutil
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from essnum.paths import atomic_write
@@ -29,6 +32,7 @@ class DataOutput:
     caption: str | None
     csv: str
     xlsx: bool = False
+    header: list[str] = field(default_factory=list)  # a table's column headers as printed (finds it in a page)
 
     @property
     def files(self) -> list[str]:
@@ -42,6 +46,56 @@ class DataOutput:
                     f'<a href="{folder}/{self.name}.xlsx" download>XLSX</a> · {csv}</p>')
         what = "de la figure" if self.kind == "figure" else "du tableau"
         return f'<p class="data-link">Données {what} : {csv}</p>'
+
+
+def _plain(fragment: str) -> str:
+    """Text of an HTML or markdown fragment, without tags, markup or any kind of space (for comparing)."""
+    return re.sub(r"[\s\u00a0\u202f\u200b*_`\\]+", "", html.unescape(re.sub(r"<[^>]+>", "", fragment)))
+
+
+def markdown_header(markdown: str) -> list[str]:
+    """The column headers of the first pipe table of ``markdown``."""
+    line = next((ln for ln in markdown.splitlines() if ln.lstrip().startswith("|")), "")
+    return [_plain(cell) for cell in re.split(r"(?<!\\)\|", line.strip().strip("|"))] if line else []
+
+
+def _element_end(page: str, start: int) -> int:
+    """Where the element opening at ``start`` (a ``<div>`` or a ``<table>``) closes, its closing tag included."""
+    tag = re.match(r"<(\w+)", page[start:]).group(1)
+    depth = 0
+    for match in re.finditer(rf"<(/?){tag}\b[^>]*>", page[start:]):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return start + match.end()
+    return len(page)
+
+
+def link_into_page(page: str, outputs: list[DataOutput], folder: str) -> str:
+    """A page another engine wrote (Quarto) with the link of each output after its figure or table: the element
+    whose id is the output's label, else the first table with the same column headers, else the end of the
+    page's main content (a link is never dropped)."""
+    insertions: list[tuple[int, str]] = []
+    tables = [(m.start(), _plain("".join(re.findall(r"<th\b[^>]*>(.*?)</th>", page[m.start():_element_end(page, m.start())],
+                                                     re.S)[:50])))
+              for m in re.finditer(r"<table\b", page)]
+    used: set[int] = set()
+    for output in outputs:
+        anchor = re.search(rf'<div\b[^>]*\bid="{re.escape(output.name)}"', page)
+        if anchor:
+            insertions.append((_element_end(page, anchor.start()), output.link(folder)))
+            continue
+        wanted = "".join(output.header)
+        table = next((start for start, header in tables if wanted and start not in used and header.startswith(wanted)),
+                     None)
+        if table is not None:
+            used.add(table)
+            insertions.append((_element_end(page, table), output.link(folder)))
+            continue
+        ends = [position for position in (page.find("</main>"), page.rfind("</body>")) if position >= 0]
+        insertions.append((ends[0] if ends else len(page), output.link(folder)))
+    for position, link in sorted(insertions, key=lambda item: item[0], reverse=True):
+        page = page[:position] + "\n" + link + "\n" + page[position:]
+    return page
 
 
 def folder_name(document: str) -> str:

@@ -20,7 +20,7 @@ import yaml
 
 from essnum.figure_data import MIME as DATA_MIME
 
-from .annexes import DataOutput, unique_name
+from .annexes import DataOutput, markdown_header, unique_name
 from .execute import Executed
 from .qmd import INLINE_CODE, Cell, Document, Embed, Markdown, Raw, RenderError
 
@@ -95,7 +95,8 @@ def _data_output(output: dict, options: dict, result: Assembled) -> DataOutput |
     name = unique_name(str(label or meta.get("name") or f"{kind}-{len(result.data) + 1}"),
                        {d.name for d in result.data})
     return DataOutput(name=name, kind=kind, caption=caption or meta.get("title"),
-                      csv=_text(output["data"][DATA_MIME]), xlsx=bool(meta.get("xlsx")))
+                      csv=_text(output["data"][DATA_MIME]), xlsx=bool(meta.get("xlsx")),
+                      header=markdown_header(_text(output["data"].get("text/markdown", ""))))
 
 
 def _outputs_markdown(outputs: list[dict], options: dict, line: int, path: Path, figures_dir: Path,

@@ -1,11 +1,15 @@
 """Rendering with Quarto (``essnum render --engine quarto``): ``quarto render`` of the brief in the project,
 with the ``brief-typst`` format of ``briefs/_extensions/brief`` (the built-in path's Typst template and
 filters) and the project's ``html`` format (the same filters and stylesheet), then the files moved where
-the built-in path puts them. The built-in path (:func:`~.engine.render_brief`) stays the default.
+the built-in path puts them. Quarto keeps no figure's data (it ignores their ``text/csv`` representation): the
+brief's cells are run once more in a kernel of the built-in path to collect them, and they are written and
+linked as the built-in path does (:mod:`.annexes`). The built-in path (:func:`~.engine.render_brief`) stays
+the default.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -17,11 +21,13 @@ from pathlib import Path
 
 from essnum.paths import atomic_write, output_dir, project_root
 
+from .annexes import DataOutput, folder_name, link_into_page, write_annexes
 from .answers import export_consultation
+from .assemble import assemble
 from .convert import page_count
-from .engine import RenderResult, _slug, render_brief
-from .execute import KernelSession
-from .qmd import RenderError
+from .engine import RenderResult, _slug, render_brief, timestamp
+from .execute import KernelSession, execute_document
+from .qmd import RenderError, parse
 
 #: Quarto formats rendered for each brief, in order (the PDF and the HTML page of the built-in path).
 FORMATS = ("brief-typst", "html")
@@ -85,9 +91,31 @@ def render_with_quarto(path: Path, params: dict | None = None, out_dir: Path | N
             written.append(target)
     pdf, html = written
     _, over_limit = export_consultation(path, out_dir)
+    annexes = _write_data(path, params, out_dir, html)
     return RenderResult(brief=path.stem, pdf=pdf, html=html, pages=page_count(pdf.read_bytes()),
                         seconds=time.perf_counter() - started, cached=False, warnings=warnings,
-                        over_limit=over_limit)
+                        over_limit=over_limit, data=[str(p) for p in annexes])
+
+
+def data_outputs(path: Path, params: dict | None = None) -> list[DataOutput]:
+    """The data of every figure and table of the brief, as the built-in path collects them (its cells run in a
+    kernel of their own, in the brief's folder)."""
+    document = parse(path)
+    with KernelSession(cwd=path.parent) as session:
+        executed = execute_document(document, session, params)
+    with tempfile.TemporaryDirectory(prefix="essnum-quarto-data-") as figures:
+        return assemble(document, executed, Path(figures), "figures", data_rel=folder_name(path.stem)).data
+
+
+def _write_data(path: Path, params: dict | None, out_dir: Path, html: Path) -> list[Path]:
+    """``<brief>-donnees/`` beside Quarto's page, and the links in the page."""
+    outputs = data_outputs(path, params)
+    when = dt.datetime.fromtimestamp(timestamp(parse(path)), dt.UTC).date()
+    written = write_annexes(out_dir / folder_name(path.stem), outputs, path.stem, when)
+    page = link_into_page(html.read_text(encoding="utf-8"), outputs, folder_name(path.stem))
+    with atomic_write(html, "w") as handle:
+        handle.write(page)
+    return written
 
 
 def document_warnings(output: str, to: str) -> list[str]:
