@@ -275,9 +275,8 @@ def pdf_text(pdf) -> str:
 @pytest.fixture(scope="module")
 def two_regions(tmp_path_factory):
     """Auvergne-Rhône-Alpes then La Réunion (overseas), rendered by the batch in one kernel."""
-    from essnum.publish.batch import render_barometers
-
     from essnum.paths import build_dir
+    from essnum.publish.batch import render_barometers
 
     root = tmp_path_factory.mktemp("barometres")
     barometer.national(), barometer.offer()  # the build caches of the earlier steps, filled if missing

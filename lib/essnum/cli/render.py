@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from .datasets import dataset_options
-
 from essnum.paths import briefs_dir, project_root
+
+from .datasets import dataset_options
 
 
 def _parameters(values: tuple[str, ...]) -> dict:
