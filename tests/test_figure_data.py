@@ -58,6 +58,17 @@ def test_a_table_keeps_its_markdown_and_carries_the_data_it_is_given():
     assert data_of(table(shown)) == csv_text(shown)  # without data, the table as shown
 
 
+def test_a_table_with_widths_sizes_its_columns_and_aligns_numbers_right():
+    from essnum.publish.render import table
+
+    shown = pd.DataFrame({"Département": ["Finistère (29)"], "Sites": ["12"], "Part": ["3,1 %"]})
+    lines = table(shown, widths=[4, 2, 1]).data.splitlines()
+    assert lines[1] == "|:------------|------:|---:|"
+    assert lines[2] == "| Finistère (29) | 12 | 3,1 % |"
+    with pytest.raises(ValueError, match="3 columns but 2 widths"):
+        table(shown, widths=[4, 2])
+
+
 def test_every_chart_of_the_library_carries_what_it_draws():
     from essnum.funding import plots as funding_plots
     from essnum.funding import scenarios

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from essnum.config import decision
-from essnum.figure_data import with_data
 from essnum.french import french_decimal, french_number
 from essnum.paths import atlas_dir, build_dir, data_dir, embedded_atlas_dir, package_file
 
@@ -757,23 +756,6 @@ def _share(value) -> str:
         return "—"
     pct, comparator = _percent(value)
     return ("< " if comparator == "<" else "") + french_number(pct, "%", 1)
-
-
-def sized_table(frame: pd.DataFrame, widths: list[int], data: pd.DataFrame | None = None):
-    """``frame`` as a markdown pipe table (like ``essnum.publish.render.table``) whose columns take the relative
-    ``widths`` of the text width (pandoc reads them from the dashes of the rule), the first column left-aligned and
-    the others, numbers, right-aligned; ``data`` (default: ``frame``) is the table's CSV."""
-    from IPython.display import Markdown
-
-    def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    if len(widths) != len(frame.columns):
-        raise ValueError(f"{len(frame.columns)} columns but {len(widths)} widths")
-    rule = "|" + "|".join(":" + "-" * (3 * w) if i == 0 else "-" * (3 * w) + ":" for i, w in enumerate(widths)) + "|"
-    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", rule,
-             *("| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False))]
-    return with_data(Markdown("\n".join(lines) + "\n"), frame if data is None else data)
 
 
 def _departement_columns() -> list[str]:
