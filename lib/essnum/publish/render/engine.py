@@ -67,14 +67,17 @@ def french_date(value) -> str:
     return format_date(value, "d MMMM y", locale="fr_FR") if isinstance(value, dt.date) else str(value)
 
 
-def timestamp(document: Document) -> int:
-    """Fixed PDF timestamp: the brief's date, else the configured default (never the clock)."""
+def document_date(document: Document) -> dt.date:
+    """The date a brief's files carry: its ``date``, else the configured default (never the clock)."""
     value = document.meta.get("date")
     if isinstance(value, dt.datetime):
         value = value.date()
-    if not isinstance(value, dt.date):
-        value = dt.date.fromisoformat(decision("briefs.default_date"))
-    return calendar.timegm(value.timetuple())
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(decision("briefs.default_date"))
+
+
+def timestamp(document: Document) -> int:
+    """Fixed PDF timestamp: :func:`document_date` at midnight UTC."""
+    return calendar.timegm(document_date(document).timetuple())
 
 
 def _slug(params: dict) -> str:
@@ -244,8 +247,7 @@ def start_render(path: Path, params: dict | None = None, out_dir: Path | None = 
         with atomic_write(html, "wb") as handle:
             handle.write(html_file.read_bytes())
         answers, over_limit = export_consultation(path, out_dir, texts.__getitem__)
-        when = dt.datetime.fromtimestamp(timestamp(document), dt.UTC).date()
-        annexes = write_annexes(out_dir / folder_name(name), assembled.data, name, when)
+        annexes = write_annexes(out_dir / folder_name(name), assembled.data, name, document_date(document))
         result = RenderResult(brief=name, pdf=pdf, html=html, pages=convert.page_count(pdf_bytes),
                               seconds=time.perf_counter() - started, cached=False, facts=facts_used,
                               warnings=assembled.warnings, changed=changed, over_limit=over_limit,

@@ -9,7 +9,6 @@ the default.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shutil
@@ -25,9 +24,9 @@ from .annexes import DataOutput, folder_name, link_into_page, write_annexes
 from .answers import export_consultation
 from .assemble import assemble
 from .convert import page_count
-from .engine import RenderResult, _slug, render_brief, timestamp
+from .engine import RenderResult, _slug, document_date, render_brief
 from .execute import KernelSession, execute_document
-from .qmd import RenderError, parse
+from .qmd import Document, RenderError, parse
 
 #: Quarto formats rendered for each brief, in order (the PDF and the HTML page of the built-in path).
 FORMATS = ("brief-typst", "html")
@@ -97,10 +96,10 @@ def render_with_quarto(path: Path, params: dict | None = None, out_dir: Path | N
                         over_limit=over_limit, data=[str(p) for p in annexes])
 
 
-def data_outputs(path: Path, params: dict | None = None) -> list[DataOutput]:
+def data_outputs(document: Document, params: dict | None = None) -> list[DataOutput]:
     """The data of every figure and table of the brief, as the built-in path collects them (its cells run in a
     kernel of their own, in the brief's folder)."""
-    document = parse(path)
+    path = document.path
     with KernelSession(cwd=path.parent) as session:
         executed = execute_document(document, session, params)
     with tempfile.TemporaryDirectory(prefix="essnum-quarto-data-") as figures:
@@ -109,9 +108,9 @@ def data_outputs(path: Path, params: dict | None = None) -> list[DataOutput]:
 
 def _write_data(path: Path, params: dict | None, out_dir: Path, html: Path) -> list[Path]:
     """``<brief>-donnees/`` beside Quarto's page, and the links in the page."""
-    outputs = data_outputs(path, params)
-    when = dt.datetime.fromtimestamp(timestamp(parse(path)), dt.UTC).date()
-    written = write_annexes(out_dir / folder_name(path.stem), outputs, path.stem, when)
+    document = parse(path)
+    outputs = data_outputs(document, params)
+    written = write_annexes(out_dir / folder_name(path.stem), outputs, path.stem, document_date(document))
     page = link_into_page(html.read_text(encoding="utf-8"), outputs, folder_name(path.stem))
     with atomic_write(html, "w") as handle:
         handle.write(page)
