@@ -67,9 +67,11 @@ def _write_table(frame: pd.DataFrame, folder: Path, stem: str, sheet: str, xlsx:
         frame.to_csv(handle, index=False, lineterminator="\n")
     written = [csv_path]
     if xlsx:
+        from essnum.publish.render.annexes import xlsx_bytes
+
         xlsx_path = folder / f"{stem}.xlsx"
         with atomic_write(xlsx_path, "wb") as handle:
-            frame.astype(object).where(frame.notna(), None).to_excel(handle, index=False, sheet_name=sheet[:31])
+            handle.write(xlsx_bytes(frame, sheet, date.today()))
         written.append(xlsx_path)
     return written
 
