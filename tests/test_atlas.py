@@ -190,3 +190,11 @@ def test_unreadable_collectives_file_gives_one_error_not_a_cascade(tmp_path):
     assert [p.message for p in atlas.report.errors] == ["delimiter looks like ';', not ','"]
     assert [p.message for p in atlas.report.warnings] == ["all 2 rows set aside: collectives.csv could not be read"]
     assert atlas.report.counts()["links"] == {"read": 2, "kept": 0, "rejected": 2, "merged": 0}
+
+
+def test_family_labels_are_those_the_atlas_loads():
+    from essnum.data.atlas import family_labels
+
+    families = load_atlas().families
+    assert family_labels() == dict(zip(families["code"], families["label_fr"], strict=True))
+    assert family_labels()["reseau"] == "Réseaux & fédérations"

@@ -58,6 +58,12 @@ def schema_path(table: str) -> Path:
     return embedded_atlas_dir() / f"{table}.schema.json"
 
 
+def family_labels() -> dict[str, str]:
+    """Family code → French label, from the project's fixed ``data/atlas/families.csv`` (read with its schema)."""
+    families = read_table(embedded_atlas_dir() / "families.csv", schema_path("families")).data
+    return dict(zip(families["code"], families["label_fr"], strict=True))
+
+
 def load_atlas(directory: Path | str | None = None) -> Atlas:
     """Load and validate the atlas in ``directory`` (default: ``paths.atlas_dir()``, the embedded ``data/atlas``
     unless the user named another).

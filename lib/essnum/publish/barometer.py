@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from essnum.config import decision
 from essnum.french import french_decimal, french_number
-from essnum.paths import atlas_dir, build_dir, data_dir, embedded_atlas_dir, package_file
+from essnum.paths import atlas_dir, build_dir, data_dir, package_file
 
 from .facts import Fact, data_hashes, fact, get, provider
 
@@ -866,8 +866,10 @@ def families_table(code) -> pd.DataFrame:
     """Located atlas organisations of the région by family (label from ``data/atlas/families.csv``); empty when none."""
     import pandas as pd
 
+    from essnum.data.atlas import family_labels
+
     row = region_row(code)
-    labels = pd.read_csv(embedded_atlas_dir() / "families.csv", dtype=str).set_index("code")["label_fr"]
+    labels = family_labels()
     rows = [{"Famille": labels.get(family, family), "Organisations": _integer(row[family])}
             for family in national().families if family in row.index and row[family] > 0]
     return pd.DataFrame(rows, columns=["Famille", "Organisations"])
